@@ -1,0 +1,18 @@
+"""The reference server: a faithful, stateful local DevTune for the rotate-secret contract."""
+
+from devtune_contract.server.app import API_PREFIX, create_app
+from devtune_contract.server.policy import Policy, ServerConfig
+from devtune_contract.server.running import RunningServer
+from devtune_contract.server.storage import DemoData, Store, StoreError, seed_demo
+
+__all__ = [
+    "API_PREFIX",
+    "DemoData",
+    "Policy",
+    "RunningServer",
+    "ServerConfig",
+    "Store",
+    "StoreError",
+    "create_app",
+    "seed_demo",
+]

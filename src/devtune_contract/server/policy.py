@@ -1,0 +1,146 @@
+"""How the reference server answers a rotate request: every decision is one small method.
+
+The order of evaluation follows DevTune's documentation: unknown or expired key (401), spent
+rate limit (429), missing ``webhooks.write`` scope (403), another project (403), unknown or
+foreign webhook (404), else the rotation (200). Broken server variants
+(:mod:`devtune_contract.faults`) subclass :class:`Policy` and override exactly one method.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import attrs
+
+from devtune_contract.credentials import API_KEY_PATTERN, WEBHOOKS_WRITE, bearer_token
+from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
+from devtune_contract.server.storage import ApiKey, Store, Webhook
+
+logger = logging.getLogger("devtune_contract.server")
+
+SecretFormat = Literal["hex", "whsec"]
+RateLimitHeaders = Literal["always", "on_429"]
+
+ERRORS: dict[int, tuple[str, str]] = {
+    401: ("unauthorized", "Invalid or missing API key"),
+    403: ("forbidden", "The API key may not rotate this webhook's secret"),
+    404: ("not_found", "The requested resource was not found"),
+    405: ("method_not_allowed", "Only POST is allowed on this path"),
+    429: ("rate_limit_exceeded", "Rate limit exceeded. Please try again later."),
+    500: ("internal_error", "The server failed to handle the request"),
+}
+
+
+@attrs.frozen
+class ServerConfig:
+    """Legitimate ways a conforming server may differ; none of them breaks the contract."""
+
+    rate_limit: int = 100
+    rate_window: float = 60.0
+    rate_limit_headers: RateLimitHeaders = "always"
+    secret_format: SecretFormat = "hex"
+
+
+@attrs.frozen
+class Outcome:
+    """A response before serialisation: status, JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any] | None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class RotateRequest:
+    project_id: str
+    webhook_id: str
+    authorization: str | None = attrs.field(repr=False)
+
+
+def utc_timestamp() -> str:
+    """RFC 3339 UTC with milliseconds and a ``Z``, as DevTune's ``meta.timestamp``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def canonical_uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+class Policy:
+    """The reference behaviour. Subclasses (faults) override one method each."""
+
+    methods: tuple[str, ...] = ("POST",)
+
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        self.store = store
+        self.config = config or ServerConfig()
+        self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_window)
+
+    async def handle(self, request: RotateRequest) -> Outcome:
+        key = self.authenticate(request.authorization)
+        if key is None:
+            return self.error(401)
+        quota = self.limiter.hit(key.id)
+        if not quota.allowed:
+            return self.error(429, quota.headers())
+        quota_headers = self.quota_headers(quota)
+        if not self.may_rotate(key):
+            return self.error(403, quota_headers)
+        if not self.owns_project(key, request.project_id):
+            return self.error(403, quota_headers)
+        webhook = self.find_webhook(key, request.webhook_id)
+        if webhook is None:
+            return self.error(404, quota_headers)
+        secret = self.new_secret()
+        self.store.rotate_secret(webhook.id, key.id, secret)
+        logger.info("rotated the secret of webhook %s with key %s", webhook.id, key.id)
+        return self.success(request, secret, quota_headers)
+
+    def authenticate(self, authorization: str | None) -> ApiKey | None:
+        token = bearer_token(authorization)
+        if token is None or not API_KEY_PATTERN.fullmatch(token):
+            return None
+        key = self.store.find_key(token)
+        if key is None or key.expired(datetime.now(UTC).timestamp()):
+            return None
+        return key
+
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        return quota.headers() if self.config.rate_limit_headers == "always" else {}
+
+    def may_rotate(self, key: ApiKey) -> bool:
+        return key.allows(WEBHOOKS_WRITE)
+
+    def owns_project(self, key: ApiKey, project_id: str) -> bool:
+        return canonical_uuid(project_id) == key.project_id
+
+    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
+        canonical = canonical_uuid(webhook_id)
+        webhook = None if canonical is None else self.store.find_webhook(canonical)
+        if webhook is None or webhook.project_id != key.project_id:
+            return None
+        return webhook
+
+    def new_secret(self) -> str:
+        if self.config.secret_format == "whsec":
+            return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        return secrets.token_hex(32)
+
+    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+        body = {
+            "data": {"secret": secret},
+            "meta": {"timestamp": utc_timestamp(), "projectId": request.project_id},
+        }
+        return Outcome(200, body, {**headers, "Cache-Control": "no-store"})
+
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+        code, message = ERRORS[status]
+        return Outcome(status, {"error": code, "message": message, "status": status}, headers or {})
