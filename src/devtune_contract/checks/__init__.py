@@ -1,0 +1,35 @@
+"""The contract's checks: one function per concern, each ``check(exchange, run) -> None``.
+
+A check returns quietly when the response honours its part of the contract, or raises
+:class:`ContractViolation` whose message is the failure title. The suite runs every check on
+every response, whether schemathesis generated the request or a scenario test made it.
+"""
+
+from collections.abc import Callable
+
+from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
+from devtune_contract.checks.exchange import ContractViolation, Exchange
+from devtune_contract.checks.rate_limit import rate_limit_headers, rate_limited_response
+from devtune_contract.checks.run import RunState
+from devtune_contract.checks.secrets import fresh_secret, no_credential_echo, secret_strength
+
+Check = Callable[[Exchange, RunState], None]
+
+ALL_CHECKS: tuple[Check, ...] = (
+    json_content_type,
+    success_envelope,
+    error_envelope,
+    secret_strength,
+    fresh_secret,
+    no_credential_echo,
+    rate_limit_headers,
+    rate_limited_response,
+)
+
+__all__ = [
+    "ALL_CHECKS",
+    "Check",
+    "ContractViolation",
+    "Exchange",
+    "RunState",
+]

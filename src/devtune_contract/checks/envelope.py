@@ -1,0 +1,99 @@
+"""The response envelope beyond the schema: what DevTune's documentation promises."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from devtune_contract.checks.exchange import ContractViolation, Exchange
+from devtune_contract.checks.run import RunState
+
+# The documented error code for each status; 405 is the one undocumented status a
+# conforming server may send (unsupported methods), so it only needs a non-empty code.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    429: "rate_limit_exceeded",
+}
+
+
+def json_content_type(exchange: Exchange, run: RunState) -> None:
+    """Every response with a body is JSON."""
+    if exchange.body and not exchange.is_json:
+        shown = exchange.media_type or "no Content-Type"
+        raise ContractViolation(f"{exchange.status} response is {shown}, not application/json")
+
+
+def success_envelope(exchange: Exchange, run: RunState) -> None:
+    """200 carries ``data.secret`` and ``meta`` with a fresh timestamp and the path's project."""
+    if exchange.status != 200:
+        return
+    body = exchange.json()
+    if not isinstance(body, dict):
+        raise ContractViolation("200 body is not a JSON object")
+    data = body.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("secret"), str) or not data["secret"]:
+        raise ContractViolation("200 body has no data.secret: the new secret is lost")
+    meta = body.get("meta")
+    if not isinstance(meta, dict):
+        raise ContractViolation("200 body has no meta object")
+    _check_timestamp(meta.get("timestamp"), run)
+    _check_project(meta.get("projectId"), exchange.project_id)
+
+
+def _check_timestamp(value: object, run: RunState) -> None:
+    if not isinstance(value, str):
+        raise ContractViolation("meta.timestamp is missing")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ContractViolation(f"meta.timestamp {value!r} is not RFC 3339") from None
+    if moment.tzinfo is None or "T" not in value.upper():
+        raise ContractViolation(f"meta.timestamp {value!r} is not RFC 3339 with an offset")
+    drift = abs(moment.timestamp() - run.clock())
+    if drift > run.settings.clock_skew:
+        raise ContractViolation(
+            f"meta.timestamp {value!r} is {drift:.0f} s from now "
+            f"(allowed: {run.settings.clock_skew:.0f} s, DEVTUNE_CLOCK_SKEW)"
+        )
+
+
+def _check_project(value: object, path_project: str | None) -> None:
+    if not isinstance(value, str):
+        raise ContractViolation("meta.projectId is missing")
+    if path_project is None or _as_uuid(value) != _as_uuid(path_project):
+        raise ContractViolation(f"meta.projectId {value!r} is not the path's {path_project!r}")
+
+
+def _as_uuid(value: str) -> uuid.UUID | str:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return value
+
+
+def error_envelope(exchange: Exchange, run: RunState) -> None:
+    """Errors are ``{error, message, status}`` with the HTTP status and its documented code."""
+    if exchange.status < 400:
+        return
+    body = exchange.json()
+    if not isinstance(body, dict):
+        raise ContractViolation(f"{exchange.status} body is not a JSON object")
+    missing = [field for field in ("error", "message", "status") if field not in body]
+    if missing:
+        raise ContractViolation(f"{exchange.status} body lacks {', '.join(missing)}")
+    if body["status"] != exchange.status:
+        raise ContractViolation(
+            f"error body says status {body['status']!r} but the response is {exchange.status}"
+        )
+    expected = ERROR_CODES.get(exchange.status)
+    if expected is not None and body["error"] != expected:
+        raise ContractViolation(
+            f"{exchange.status} error code is {body['error']!r}, documented: {expected!r}"
+        )
+    if not isinstance(body["error"], str) or not body["error"]:
+        raise ContractViolation(f"{exchange.status} error code is empty")
+    if not isinstance(body["message"], str) or not body["message"]:
+        raise ContractViolation(f"{exchange.status} error message is empty")
