@@ -1,8 +1,47 @@
+import asyncio
+import random
 import ssl
+import time
 from typing import Any, Self
 
 import httpx
-from attrs import define, evolve, field
+from attrs import define, evolve, field, frozen
+
+from .types import RateLimit
+
+# Failures that certainly happened before the request reached the server. Anything later
+# (read timeouts, dropped connections, 5xx) may follow a processed request and is never retried.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+@frozen
+class RetryPolicy:
+    """When a call may be repeated: rate limits and connections that never opened, nothing else.
+
+    Some operations (rotating a secret) show their result only once, so retrying after the
+    server may have processed the request would lose that result. Waits are bounded by
+    ``max_attempts`` and ``max_wait``; ``jitter`` spreads clients that were limited together.
+    """
+
+    max_attempts: int = 3
+    max_wait: float = 30.0
+    jitter: float = 0.5
+    retry_rate_limited: bool = True
+    retry_connect_errors: bool = True
+
+    def delay_after_rate_limit(self, rate_limit: RateLimit | None, attempt: int) -> float:
+        """Seconds until the window resets (from X-RateLimit-Reset), plus jitter."""
+        if rate_limit is not None:
+            base = max(0.0, rate_limit.reset - time.time())
+        else:
+            base = self.backoff(attempt)
+        return base + random.uniform(0, self.jitter)  # noqa: S311
+
+    def backoff(self, attempt: int) -> float:
+        return min(2.0 ** (attempt - 1) * 0.5, self.max_wait) + random.uniform(0, self.jitter)  # noqa: S311
+
+
+NO_RETRIES = RetryPolicy(max_attempts=1)
 
 
 @define
@@ -32,9 +71,15 @@ class Client:
         raise_on_unexpected_status: Whether or not to raise an errors.UnexpectedStatus if the API returns a
             status code that was not documented in the source OpenAPI document. Can also be provided as a keyword
             argument to the constructor.
+        retry: When calls are retried: 429s after X-RateLimit-Reset and connect errors only. Pass NO_RETRIES
+            to disable.
+        raise_on_error: Raise errors.ApiError subclasses for error statuses and
+            errors.UnexpectedResponseError for unexpected or unparseable responses, instead of returning them.
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    retry: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    raise_on_error: bool = field(default=False, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
@@ -159,12 +204,18 @@ class AuthenticatedClient:
         raise_on_unexpected_status: Whether or not to raise an errors.UnexpectedStatus if the API returns a
             status code that was not documented in the source OpenAPI document. Can also be provided as a keyword
             argument to the constructor.
-        token: The token to use for authentication
+        retry: When calls are retried: 429s after X-RateLimit-Reset and connect errors only. Pass NO_RETRIES
+            to disable.
+        raise_on_error: Raise errors.ApiError subclasses for error statuses and
+            errors.UnexpectedResponseError for unexpected or unparseable responses, instead of returning them.
+        token: The token to use for authentication (never shown in repr)
         prefix: The prefix to use for the Authorization header
         auth_header_name: The name of the Authorization header
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    retry: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    raise_on_error: bool = field(default=False, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
@@ -175,7 +226,7 @@ class AuthenticatedClient:
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
-    token: str
+    token: str = field(repr=False)
     prefix: str = "Bearer"
     auth_header_name: str = "Authorization"
 
@@ -266,3 +317,51 @@ class AuthenticatedClient:
     async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
         """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
+
+
+def send(client: Client | AuthenticatedClient, kwargs: dict[str, Any]) -> httpx.Response:
+    """Send a request, repeating it only where :class:`RetryPolicy` says that is safe."""
+    policy = client.retry
+    waited = 0.0
+    attempt = 1
+    while True:
+        try:
+            response = client.get_httpx_client().request(**kwargs)
+        except NOT_SENT_ERRORS:
+            delay = policy.backoff(attempt)
+            if not _may_retry(policy, policy.retry_connect_errors, attempt, waited, delay):
+                raise
+        else:
+            delay = policy.delay_after_rate_limit(RateLimit.from_headers(response.headers), attempt)
+            if response.status_code != 429 or not _may_retry(policy, policy.retry_rate_limited, attempt, waited, delay):
+                return response
+            response.close()
+        time.sleep(delay)
+        waited += delay
+        attempt += 1
+
+
+async def send_async(client: Client | AuthenticatedClient, kwargs: dict[str, Any]) -> httpx.Response:
+    """The async twin of :func:`send`, with the same retry rules."""
+    policy = client.retry
+    waited = 0.0
+    attempt = 1
+    while True:
+        try:
+            response = await client.get_async_httpx_client().request(**kwargs)
+        except NOT_SENT_ERRORS:
+            delay = policy.backoff(attempt)
+            if not _may_retry(policy, policy.retry_connect_errors, attempt, waited, delay):
+                raise
+        else:
+            delay = policy.delay_after_rate_limit(RateLimit.from_headers(response.headers), attempt)
+            if response.status_code != 429 or not _may_retry(policy, policy.retry_rate_limited, attempt, waited, delay):
+                return response
+            await response.aclose()
+        await asyncio.sleep(delay)
+        waited += delay
+        attempt += 1
+
+
+def _may_retry(policy: RetryPolicy, enabled: bool, attempt: int, waited: float, delay: float) -> bool:
+    return enabled and attempt < policy.max_attempts and waited + delay <= policy.max_wait

@@ -1,10 +1,11 @@
 """Contains some shared types for properties"""
 
 from collections.abc import Mapping, MutableMapping
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
 
-from attrs import define
+from attrs import define, frozen
 
 
 class Unset:
@@ -41,14 +42,52 @@ class File:
 T = TypeVar("T")
 
 
+@frozen
+class RateLimit:
+    """The ``X-RateLimit-*`` headers of a response, parsed.
+
+    ``reset`` is the Unix time in seconds at which the window resets; ``reset_at`` is the same
+    moment as an aware UTC datetime.
+    """
+
+    limit: int
+    remaining: int
+    reset: int
+
+    @property
+    def reset_at(self) -> datetime:
+        return datetime.fromtimestamp(self.reset, tz=UTC)
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> "RateLimit | None":
+        """The parsed headers, or ``None`` when any is absent or not an integer; never raises."""
+        try:
+            return cls(
+                limit=int(headers["X-RateLimit-Limit"]),
+                remaining=int(headers["X-RateLimit-Remaining"]),
+                reset=int(headers["X-RateLimit-Reset"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def http_status(code: int) -> HTTPStatus | int:
+    """``HTTPStatus`` for registered codes, the bare int for non-standard ones such as 520."""
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        return code
+
+
 @define
 class Response(Generic[T]):
-    """A response from an endpoint"""
+    """A response from an endpoint, with its rate-limit headers parsed."""
 
-    status_code: HTTPStatus
+    status_code: HTTPStatus | int
     content: bytes
     headers: MutableMapping[str, str]
     parsed: T | None
+    rate_limit: RateLimit | None = None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = ["UNSET", "File", "FileTypes", "RateLimit", "RequestFiles", "Response", "Unset", "http_status"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from devtune_contract.server.policy import ERRORS, Outcome, Policy, RotateRequest
@@ -15,9 +17,10 @@ ROTATE_PATH = API_PREFIX + "/projects/{project_id}/webhooks/{webhook_id}/rotate-
 
 
 def render(outcome: Outcome) -> Response:
-    if outcome.body is None:
-        return Response(status_code=outcome.status, headers=outcome.headers)
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
+    content = None if outcome.body is None else json.dumps(outcome.body, separators=(",", ":"))
+    return Response(
+        content, status_code=outcome.status, headers=outcome.headers, media_type=outcome.media_type
+    )
 
 
 def create_app(policy: Policy) -> Starlette:

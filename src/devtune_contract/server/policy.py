@@ -53,6 +53,7 @@ class Outcome:
     status: int
     body: dict[str, Any] | None
     headers: dict[str, str] = attrs.field(factory=dict)
+    media_type: str = "application/json"
 
 
 @attrs.frozen
@@ -85,7 +86,7 @@ class Policy:
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_window)
 
     async def handle(self, request: RotateRequest) -> Outcome:
-        key = self.authenticate(request.authorization)
+        key = self.authenticate(request)
         if key is None:
             return self.error(401)
         quota = self.limiter.hit(key.id)
@@ -104,8 +105,8 @@ class Policy:
         logger.info("rotated the secret of webhook %s with key %s", webhook.id, key.id)
         return self.success(request, secret, quota_headers)
 
-    def authenticate(self, authorization: str | None) -> ApiKey | None:
-        token = bearer_token(authorization)
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        token = bearer_token(request.authorization)
         if token is None or not API_KEY_PATTERN.fullmatch(token):
             return None
         key = self.store.find_key(token)

@@ -101,7 +101,8 @@ def _lines(text: str) -> Iterator[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     errors = [line.removeprefix("E").strip() for line in lines if line.startswith("E ")]
     for line in errors or lines:
-        if line and not line.startswith(("-", "_", "+", "[")):
+        line = line.lstrip("|+ ").strip()
+        if line and not line.startswith(("-", "_", "[", "File ", "Traceback", "Exception Group")):
             yield line[:160]
 
 

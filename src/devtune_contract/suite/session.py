@@ -148,6 +148,7 @@ class ContractSession:
                 "mode": "all",
                 "max-examples": self.settings.max_examples,
                 "database": "none",
+                "no-shrink": True,
             },
             "phases": {"stateful": {"enabled": False}},
         }

@@ -1,4 +1,3 @@
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -6,10 +5,10 @@ from uuid import UUID
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, send, send_async
 from ...models.error_body import ErrorBody
 from ...models.rotated_secret import RotatedSecret
-from ...types import Response
+from ...types import RateLimit, Response, http_status
 
 
 def _get_kwargs(
@@ -28,7 +27,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
+def _parse_documented(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> ErrorBody | RotatedSecret | None:
     if response.status_code == 200:
@@ -56,20 +55,43 @@ def _parse_response(
 
         return response_429
 
-    if client.raise_on_unexpected_status:
+    if client.raise_on_unexpected_status or client.raise_on_error:
         raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
+    return None
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | RotatedSecret | None:
+    try:
+        return _parse_documented(client=client, response=response)
+    except errors.DevTuneError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError):
+        # A non-JSON body (JSONDecodeError is a ValueError), a missing field or a wrong type.
+        if client.raise_on_error:
+            raise errors.UnexpectedResponseError(
+                response.status_code, response.content, "response body does not match the contract"
+            ) from None
         return None
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[ErrorBody | RotatedSecret]:
+    rate_limit = RateLimit.from_headers(response.headers)
+    parsed = _parse_response(client=client, response=response)
+    if client.raise_on_error and response.status_code >= 400:
+        error_class = errors.ERRORS_BY_STATUS.get(response.status_code)
+        if error_class is None:
+            raise errors.UnexpectedResponseError(response.status_code, response.content)
+        raise error_class(response.status_code, parsed, rate_limit)
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
+        rate_limit=rate_limit,
     )
 
 
@@ -102,9 +124,7 @@ def sync_detailed(
         webhook_id=webhook_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -169,7 +189,7 @@ async def asyncio_detailed(
         webhook_id=webhook_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await send_async(client, kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -1,0 +1,440 @@
+"""Deliberately broken variants of the reference server: the suite must catch every one.
+
+Each fault is a :class:`~devtune_contract.server.policy.Policy` subclass that changes one
+decision, or rewrites one part of the outcome, and names the checks or scenario tests of which
+at least one must fail against it (``caught_by``). ``tests/integration/test_teeth.py`` runs the
+whole contract suite against each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from devtune_contract.server.policy import (
+    Outcome,
+    Policy,
+    RotateRequest,
+    canonical_uuid,
+    utc_timestamp,
+)
+from devtune_contract.server.ratelimit import RateLimitDecision
+from devtune_contract.server.storage import ApiKey, Webhook
+
+Category = Literal[
+    "generated", "scenario", "envelope", "secret", "rate-limit", "good-citizen", "secrecy"
+]
+
+
+@attrs.frozen
+class Fault:
+    name: str
+    category: Category
+    summary: str
+    caught_by: frozenset[str]
+    policy: type[Policy]
+    environment: Mapping[str, str] = attrs.field(factory=dict)
+
+
+FAULTS: dict[str, Fault] = {}
+
+
+def fault(
+    name: str,
+    category: Category,
+    summary: str,
+    caught_by: tuple[str, ...],
+    environment: Mapping[str, str] | None = None,
+) -> Callable[[type[Policy]], type[Policy]]:
+    def register(policy: type[Policy]) -> type[Policy]:
+        FAULTS[name] = Fault(
+            name, category, summary, frozenset(caught_by), policy, dict(environment or {})
+        )
+        return policy
+
+    return register
+
+
+class RewritingPolicy(Policy):
+    """A fault that lets the reference decide, then changes the outcome."""
+
+    async def handle(self, request: RotateRequest) -> Outcome:
+        return self.rewrite(request, await super().handle(request))
+
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        raise NotImplementedError
+
+
+def with_body(outcome: Outcome, **changes: Any) -> Outcome:
+    """``outcome`` with top-level body fields replaced (``None`` removes a field)."""
+    body = {**(outcome.body or {}), **changes}
+    return attrs.evolve(outcome, body={k: v for k, v in body.items() if v is not None})
+
+
+# --- generated: what schemathesis' own checks must catch ---------------------------------
+
+
+@fault(
+    "server_error_on_malformed_id",
+    "generated",
+    "a webhook id that is not a UUID crashes the handler (500)",
+    ("not_a_server_error", "test_malformed_ids_get_a_documented_4xx"),
+)
+class ServerErrorOnMalformedId(Policy):
+    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
+        uuid.UUID(webhook_id)  # raises ValueError: the unhandled exception becomes a 500
+        return super().find_webhook(key, webhook_id)
+
+
+@fault(
+    "get_is_routed",
+    "generated",
+    "GET on the rotate path is handled instead of answered 405",
+    ("unsupported_method", "allow_header_conformance"),
+)
+class GetIsRouted(Policy):
+    methods = ("POST", "GET")
+
+
+@fault(
+    "undocumented_status_for_unknown_webhook",
+    "generated",
+    "an unknown webhook gets 422, a status the contract does not document",
+    ("status_code_conformance", "test_unknown_webhook_is_not_found"),
+)
+class UndocumentedStatusForUnknownWebhook(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 404:
+            return outcome
+        return attrs.evolve(outcome, status=422, body={**(outcome.body or {}), "status": 422})
+
+
+# --- scenario: authentication, authorisation and resources ------------------------------
+
+
+@fault(
+    "accepts_missing_key",
+    "scenario",
+    "a request without Authorization rotates as if authorised",
+    ("test_missing_key_is_unauthorized", "ignored_auth"),
+)
+class AcceptsMissingKey(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        if request.authorization is None:
+            project = canonical_uuid(request.project_id) or request.project_id
+            return ApiKey(id="anonymous", project_id=project, scopes=None, expires_at=None)
+        return super().authenticate(request)
+
+
+@fault(
+    "accepts_unknown_keys",
+    "scenario",
+    "any well-formed key is accepted, issued or not",
+    ("test_unknown_key_is_unauthorized",),
+)
+class AcceptsUnknownKeys(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        key = super().authenticate(request)
+        if key is None and request.authorization:
+            project = canonical_uuid(request.project_id) or request.project_id
+            return ApiKey(id="unknown", project_id=project, scopes=None, expires_at=None)
+        return key
+
+
+@fault(
+    "ignores_scopes",
+    "scenario",
+    "a key without webhooks.write may rotate",
+    ("test_read_only_key_is_forbidden",),
+)
+class IgnoresScopes(Policy):
+    def may_rotate(self, key: ApiKey) -> bool:
+        return True
+
+
+@fault(
+    "ignores_path_project",
+    "scenario",
+    "the webhook is found by id alone, whatever project the path names",
+    ("test_webhook_under_another_project_is_not_rotated",),
+)
+class IgnoresPathProject(Policy):
+    def owns_project(self, key: ApiKey, project_id: str) -> bool:
+        return True
+
+
+@fault(
+    "unknown_webhook_is_forbidden",
+    "scenario",
+    "an unknown webhook in the key's own project gets 403 instead of 404",
+    ("test_unknown_webhook_is_not_found",),
+)
+class UnknownWebhookIsForbidden(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 404:
+            return outcome
+        return self.error(403, outcome.headers)
+
+
+# --- envelope ---------------------------------------------------------------------------
+
+
+@fault(
+    "omits_data",
+    "envelope",
+    "200 without the data object: the schema allows it, the contract does not",
+    ("success_envelope",),
+)
+class OmitsData(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return with_body(outcome, data=None) if outcome.status == 200 else outcome
+
+
+@fault("omits_meta", "envelope", "200 without meta", ("success_envelope",))
+class OmitsMeta(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return with_body(outcome, meta=None) if outcome.status == 200 else outcome
+
+
+@fault(
+    "meta_names_another_project",
+    "envelope",
+    "meta.projectId is not the project of the path",
+    ("success_envelope",),
+)
+class MetaNamesAnotherProject(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 200:
+            return outcome
+        return with_body(outcome, meta={"timestamp": utc_timestamp(), "projectId": str(uuid.uuid4())})
+
+
+@fault(
+    "stale_timestamp",
+    "envelope",
+    "meta.timestamp is an hour old",
+    ("success_envelope",),
+)
+class StaleTimestamp(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 200:
+            return outcome
+        stale = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+        return with_body(outcome, meta={"timestamp": stale, "projectId": request.project_id})
+
+
+@fault(
+    "timestamp_not_rfc3339",
+    "envelope",
+    "meta.timestamp is a Unix number in a string",
+    ("success_envelope", "response_schema_conformance"),
+)
+class TimestampNotRfc3339(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 200:
+            return outcome
+        meta = {"timestamp": str(int(time.time())), "projectId": request.project_id}
+        return with_body(outcome, meta=meta)
+
+
+@fault(
+    "error_status_field_mismatch",
+    "envelope",
+    "error bodies always say status 400",
+    ("error_envelope",),
+)
+class ErrorStatusFieldMismatch(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return with_body(outcome, status=400) if outcome.status >= 400 else outcome
+
+
+@fault(
+    "wrong_error_code",
+    "envelope",
+    "403 bodies carry the code 'unauthorized'",
+    ("error_envelope",),
+)
+class WrongErrorCode(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return with_body(outcome, error="unauthorized") if outcome.status == 403 else outcome
+
+
+@fault(
+    "plain_text_errors",
+    "envelope",
+    "error responses are text/plain",
+    ("json_content_type", "content_type_conformance"),
+)
+class PlainTextErrors(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status < 400:
+            return outcome
+        return attrs.evolve(outcome, media_type="text/plain")
+
+
+@fault(
+    "error_without_message",
+    "envelope",
+    "error bodies lack the message field",
+    ("error_envelope", "response_schema_conformance"),
+)
+class ErrorWithoutMessage(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return with_body(outcome, message=None) if outcome.status >= 400 else outcome
+
+
+# --- secret -----------------------------------------------------------------------------
+
+
+@fault(
+    "secret_never_changes",
+    "secret",
+    "every rotation returns the same secret",
+    ("fresh_secret", "test_rotation_returns_a_new_secret_each_time"),
+)
+class SecretNeverChanges(Policy):
+    fixed = secrets.token_hex(32)
+
+    def new_secret(self) -> str:
+        return self.fixed
+
+
+@fault(
+    "short_secret",
+    "secret",
+    "secrets hold 64 bits",
+    ("secret_strength",),
+)
+class ShortSecret(Policy):
+    def new_secret(self) -> str:
+        return secrets.token_hex(8)
+
+
+@fault(
+    "secret_not_encoded",
+    "secret",
+    "the secret is neither hex nor base64",
+    ("secret_strength",),
+)
+class SecretNotEncoded(Policy):
+    def new_secret(self) -> str:
+        return "secret!" + secrets.token_hex(16) + "!"
+
+
+# --- rate limit ---------------------------------------------------------------------------
+
+
+@fault(
+    "partial_rate_limit_headers",
+    "rate-limit",
+    "only X-RateLimit-Limit is sent",
+    ("rate_limit_headers", "rate_limited_response", "response_headers_conformance"),
+)
+class PartialRateLimitHeaders(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(quota.limit)}
+
+
+@fault(
+    "remaining_above_limit",
+    "rate-limit",
+    "X-RateLimit-Remaining exceeds the limit",
+    ("rate_limit_headers",),
+)
+class RemainingAboveLimit(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        return {**quota.headers(), "X-RateLimit-Remaining": str(quota.limit + 5)}
+
+
+@fault(
+    "reset_in_milliseconds",
+    "rate-limit",
+    "X-RateLimit-Reset is in milliseconds",
+    ("rate_limit_headers",),
+)
+class ResetInMilliseconds(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        return {**quota.headers(), "X-RateLimit-Reset": str(quota.reset * 1000)}
+
+
+@fault(
+    "reset_as_seconds_left",
+    "rate-limit",
+    "X-RateLimit-Reset counts seconds left instead of a Unix time",
+    ("rate_limit_headers",),
+)
+class ResetAsSecondsLeft(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        left = max(0, quota.reset - int(time.time()))
+        return {**quota.headers(), "X-RateLimit-Reset": str(left)}
+
+
+@fault(
+    "bare_429",
+    "rate-limit",
+    "429 without any X-RateLimit header",
+    ("rate_limited_response", "response_headers_conformance"),
+)
+class Bare429(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return attrs.evolve(outcome, headers={}) if outcome.status == 429 else outcome
+
+
+@fault(
+    "429_with_remaining",
+    "rate-limit",
+    "429 says requests remain",
+    ("rate_limited_response",),
+)
+class RateLimitedWithRemaining(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 429:
+            return outcome
+        return attrs.evolve(outcome, headers={**outcome.headers, "X-RateLimit-Remaining": "1"})
+
+
+@fault(
+    "429_wrong_code",
+    "rate-limit",
+    "429 body says 'too_many_requests'",
+    ("rate_limited_response", "error_envelope"),
+)
+class RateLimitedWrongCode(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        return with_body(outcome, error="too_many_requests") if outcome.status == 429 else outcome
+
+
+# --- good citizen and secrecy -------------------------------------------------------------
+
+
+@fault(
+    "hangs_on_rotate",
+    "good-citizen",
+    "authenticated requests never get an answer",
+    ("test_rotation_returns_a_new_secret_each_time",),
+    environment={"DEVTUNE_REQUEST_TIMEOUT": "1"},
+)
+class HangsOnRotate(Policy):
+    async def handle(self, request: RotateRequest) -> Outcome:
+        if request.authorization:
+            await asyncio.sleep(3600)
+        return await super().handle(request)
+
+
+@fault(
+    "echoes_key_in_errors",
+    "secrecy",
+    "error messages repeat the API key the request carried",
+    ("no_credential_echo",),
+)
+class EchoesKeyInErrors(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status < 400 or not request.authorization:
+            return outcome
+        return with_body(outcome, message=f"rejected credentials: {request.authorization}")
