@@ -66,11 +66,25 @@ def settings(contract: ContractSession) -> Settings:
     return contract.settings
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    _redact(report)
+    _record_outcome(item, report)
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(
+    node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
+    """schemathesis reformats failures here, after makereport: redact its version too."""
+    _redact(report)
+
+
+def _redact(report: pytest.TestReport) -> None:
     redactor = current_session().redactor
     if isinstance(report.longrepr, tuple):
         path, line, reason = report.longrepr
@@ -78,8 +92,6 @@ def pytest_runtest_makereport(
     elif report.longrepr is not None:
         report.longrepr = redactor.redact(str(report.longrepr))
     report.sections = [(title, redactor.redact(text)) for title, text in report.sections]
-    _record_outcome(item, report)
-    return report
 
 
 def _record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
