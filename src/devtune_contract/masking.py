@@ -11,15 +11,17 @@ import re
 import threading
 from collections.abc import Iterable
 
-from devtune_contract.credentials import API_KEY_PATTERN
+from devtune_contract.credentials import API_KEY_PREFIX
 
 VISIBLE_PREFIX = 4
 # A value this short is never a secret worth hiding, and masking it would garble ordinary text.
 MIN_MASKED_LENGTH = 8
 # JSON string fields whose value is a secret wherever they appear in a body.
 SECRET_FIELD_PATTERN = re.compile(r'("(?:secret|signing_secret|api_key|token)"\s*:\s*")([^"]*)(")')
-# Keys in the published format, even ones the redactor was never told about.
-_KNOWN_PREFIXES = ("dtk_live_", "whsec_")
+# Keys in the published format, even ones the redactor was never told about, and even the
+# truncated ones that reprs show (``'dtk_live_8397f03b...'``).
+KEY_LIKE_PATTERN = re.compile(re.escape(API_KEY_PREFIX) + r"[0-9a-fA-F]{4,}")
+_KNOWN_PREFIXES = (API_KEY_PREFIX, "whsec_")
 
 
 def mask(value: str) -> str:
@@ -53,7 +55,7 @@ class Redactor:
         for value in values:
             if value in text:
                 text = text.replace(value, mask(value))
-        text = API_KEY_PATTERN.sub(lambda m: mask(m.group(0)), text)
+        text = KEY_LIKE_PATTERN.sub(lambda m: mask(m.group(0)), text)
         return SECRET_FIELD_PATTERN.sub(
             lambda m: m.group(1) + mask(m.group(2)) + m.group(3) if m.group(2) else m.group(0),
             text,

@@ -12,6 +12,7 @@ from devtune_contract.masking import mask
 MIN_SECRET_BITS = 128
 # Prefixes such as Standard Webhooks' ``whsec_`` say what the value is; they carry no entropy.
 SECRET_PREFIX = re.compile(r"^[A-Za-z]+_")
+STANDARD_WEBHOOKS_PREFIX = "whsec_"
 HEX = re.compile(r"[0-9a-fA-F]+")
 BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 
@@ -29,7 +30,8 @@ def returned_secret(exchange: Exchange) -> str | None:
 def secret_bits(secret: str) -> int | None:
     """Entropy bits of the secret's encoding after any prefix, or ``None`` if not hex/base64."""
     encoded = SECRET_PREFIX.sub("", secret, count=1)
-    if HEX.fullmatch(encoded):
+    # Standard Webhooks' whsec_ secrets are base64 even when every character happens to be hex.
+    if HEX.fullmatch(encoded) and not secret.startswith(STANDARD_WEBHOOKS_PREFIX):
         return 4 * len(encoded)
     if BASE64.fullmatch(encoded):
         return 6 * len(encoded.rstrip("="))
