@@ -43,7 +43,7 @@ def pinned_generator_version() -> str:
     for requirement in groups["generate"]:
         name, _, version = requirement.partition("==")
         if name.strip() == GENERATOR and version:
-            return version.strip()
+            return str(version.strip())
     raise GenerateError(f"pyproject.toml pins no exact {GENERATOR} version in group 'generate'")
 
 

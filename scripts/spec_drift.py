@@ -1,4 +1,4 @@
-"""Compare ``openapi.json`` with a newer published document: what changed, and does it break clients?
+"""Compare openapi.json with a newer published document: what changed, does it break clients?
 
     python scripts/spec_drift.py https://docs.example.com/openapi.json
     python scripts/spec_drift.py newer.yaml --format json
@@ -119,7 +119,7 @@ def template_shape(path: str) -> str:
     return re.sub(r"\{[^}]*\}", "{}", path)
 
 
-def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     for path, item in document["paths"].items():
         if isinstance(item, Mapping):
             for method in METHODS:
@@ -129,7 +129,7 @@ def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str
 
 def find_counterpart(
     newer: Mapping[str, Any], path: str, method: str, operation_id: str | None
-) -> tuple[str, dict[str, Any] | None] | None:
+) -> tuple[str, Mapping[str, Any] | None] | None:
     """The newer path and its path item for an operation, by path shape, then operationId.
 
     Returns ``(path, None)`` when the path survives but the method does not, and ``None`` when
@@ -203,15 +203,18 @@ class Comparison:
                 f"{where} enum narrowed: {', '.join(removed)} no longer allowed",
             )
 
-    def parameters(self, old_op: Mapping[str, Any], new_op: Mapping[str, Any],
-                   old_path: str, new_path: str) -> None:
+    def parameters(
+        self, old_op: Mapping[str, Any], new_op: Mapping[str, Any], old_path: str, new_path: str
+    ) -> None:
         old_path_params = re.findall(r"\{([^}]*)\}", old_path)
         new_path_params = re.findall(r"\{([^}]*)\}", new_path)
         for index, name in enumerate(old_path_params):
             if index >= len(new_path_params):
                 self.add("breaking", f"path parameter {name!r} removed")
             elif new_path_params[index] != name:
-                self.add("breaking", f"path parameter {name!r} renamed to {new_path_params[index]!r}")
+                self.add(
+                    "breaking", f"path parameter {name!r} renamed to {new_path_params[index]!r}"
+                )
         old_params = {(p.get("in"), p.get("name")): p for p in old_op.get("parameters", [])}
         new_params = {(p.get("in"), p.get("name")): p for p in new_op.get("parameters", [])}
         renames = dict(zip(old_path_params, new_path_params, strict=False))
@@ -222,8 +225,12 @@ class Comparison:
                 if where != "path":
                     self.add("compatible", f"{where} parameter {name!r} removed")
                 continue
-            self.schemas(old_param.get("schema"), new_param.get("schema"),
-                         f"{where} parameter {name!r}", "request")
+            self.schemas(
+                old_param.get("schema"),
+                new_param.get("schema"),
+                f"{where} parameter {name!r}",
+                "request",
+            )
             if new_param.get("required") and not old_param.get("required"):
                 self.add("breaking", f"{where} parameter {name!r} became required")
         known = {(w, renames.get(n, n) if w == "path" else n) for w, n in old_params}
@@ -240,15 +247,21 @@ class Comparison:
         for media, content in (old_body.get("content") or {}).items():
             new_content = (new_body.get("content") or {}).get(media)
             if new_content is not None:
-                self.schemas(content.get("schema"), new_content.get("schema"),
-                             f"request body ({media})", "request")
+                self.schemas(
+                    content.get("schema"),
+                    new_content.get("schema"),
+                    f"request body ({media})",
+                    "request",
+                )
 
     def responses(self, old_op: Mapping[str, Any], new_op: Mapping[str, Any]) -> None:
         old_responses, new_responses = old_op.get("responses") or {}, new_op.get("responses") or {}
         for status in sorted(old_responses.keys() - new_responses.keys()):
             self.add("breaking", f"documented response {status} removed")
         for status in sorted(new_responses.keys() - old_responses.keys()):
-            self.add("compatible", f"response {status} added (clients built before see it as unexpected)")
+            self.add(
+                "compatible", f"response {status} added (clients built before see it as unexpected)"
+            )
         for status in sorted(old_responses.keys() & new_responses.keys()):
             old, new = old_responses[status], new_responses[status]
             for media, content in (old.get("content") or {}).items():
@@ -256,8 +269,12 @@ class Comparison:
                 if new_content is None:
                     self.add("breaking", f"response {status} no longer returns {media}")
                     continue
-                self.schemas(content.get("schema"), new_content.get("schema"),
-                             f"response {status} body", "response")
+                self.schemas(
+                    content.get("schema"),
+                    new_content.get("schema"),
+                    f"response {status} body",
+                    "response",
+                )
             self.headers(status, old.get("headers") or {}, new.get("headers") or {})
 
     def headers(self, status: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -268,14 +285,23 @@ class Comparison:
             if new_header is None:
                 self.add("breaking", f"response {status} header {name} removed")
             else:
-                self.schemas(header.get("schema"), new_header.get("schema"),
-                             f"response {status} header {name}", "response")
+                self.schemas(
+                    header.get("schema"),
+                    new_header.get("schema"),
+                    f"response {status} header {name}",
+                    "response",
+                )
         for name in new:
             if name.lower() not in old_names:
                 self.add("compatible", f"response {status} header {name} added")
 
-    def security(self, old_doc: Mapping[str, Any], old_op: Mapping[str, Any],
-                 new_doc: Mapping[str, Any], new_op: Mapping[str, Any]) -> None:
+    def security(
+        self,
+        old_doc: Mapping[str, Any],
+        old_op: Mapping[str, Any],
+        new_doc: Mapping[str, Any],
+        new_op: Mapping[str, Any],
+    ) -> None:
         old_req = effective_security(old_doc, old_op)
         new_req = effective_security(new_doc, new_op)
         if old_req != new_req:
@@ -287,7 +313,9 @@ class Comparison:
                 self.add("breaking", f"security scheme {scheme!r} changed")
 
 
-def effective_security(document: Mapping[str, Any], operation: Mapping[str, Any]) -> list[list[tuple[str, tuple[str, ...]]]]:
+def effective_security(
+    document: Mapping[str, Any], operation: Mapping[str, Any]
+) -> list[list[tuple[str, tuple[str, ...]]]]:
     requirements = operation.get("security", document.get("security", []))
     return sorted(
         sorted((name, tuple(sorted(scopes))) for name, scopes in requirement.items())
@@ -322,7 +350,8 @@ def compare(base: Mapping[str, Any], newer: Mapping[str, Any]) -> list[Change]:
             new_params = new_resolver.resolve(new_item.get("parameters", []))
             operation = {**operation, "parameters": old_params + operation.get("parameters", [])}
             new_operation = {
-                **new_operation, "parameters": new_params + new_operation.get("parameters", [])
+                **new_operation,
+                "parameters": new_params + new_operation.get("parameters", []),
             }
             if template_shape(new_path) != template_shape(path):
                 comparison.add("breaking", f"operation moved to {new_path}")
@@ -343,7 +372,8 @@ def render_text(changes: list[Change]) -> str:
     breaking = sum(c.severity == "breaking" for c in changes)
     lines.append(
         f"{breaking} breaking, {len(changes) - breaking} compatible change(s)"
-        if changes else "no changes to the operations in openapi.json"
+        if changes
+        else "no changes to the operations in openapi.json"
     )
     return "\n".join(lines)
 

@@ -1,7 +1,7 @@
 """``devtune-contract``: run the reference server or seed its database.
 
-    devtune-contract serve --port 8000 --db state.sqlite
-    devtune-contract seed --db state.sqlite --scopes webhooks.read
+devtune-contract serve --port 8000 --db state.sqlite
+devtune-contract seed --db state.sqlite --scopes webhooks.read
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def parse_scopes(text: str) -> frozenset[str] | None:
     scopes = frozenset(s.strip() for s in text.split(",") if s.strip())
     unknown = scopes - ALL_SCOPES
     if unknown or not scopes:
-        raise UsageError(f"unknown scopes {sorted(unknown)}; known: {', '.join(sorted(ALL_SCOPES))}")
+        raise UsageError(
+            f"unknown scopes {sorted(unknown)}; known: {', '.join(sorted(ALL_SCOPES))}"
+        )
     return scopes
 
 

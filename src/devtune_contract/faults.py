@@ -212,7 +212,9 @@ class MetaNamesAnotherProject(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
         if outcome.status != 200:
             return outcome
-        return with_body(outcome, meta={"timestamp": utc_timestamp(), "projectId": str(uuid.uuid4())})
+        return with_body(
+            outcome, meta={"timestamp": utc_timestamp(), "projectId": str(uuid.uuid4())}
+        )
 
 
 @fault(

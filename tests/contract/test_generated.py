@@ -11,11 +11,12 @@ from devtune_contract.suite.session import ContractSession
 session = current_session()
 
 
-@session.generated_schema.parametrize()
+# schemathesis' decorators are untyped; the test functions themselves are typed.
+@session.generated_schema.parametrize()  # type: ignore[untyped-decorator]
 def test_generated_requests(case: object, contract: ContractSession) -> None:
     contract.exchange(case, generated=True)
 
 
-@session.project_schema.parametrize()
+@session.project_schema.parametrize()  # type: ignore[untyped-decorator]
 def test_generated_requests_in_project(case: object, contract: ContractSession) -> None:
     contract.exchange(case, generated=True)

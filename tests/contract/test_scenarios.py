@@ -99,9 +99,7 @@ MALFORMED_IDS = [
 def test_malformed_ids_get_a_documented_4xx(
     contract: ContractSession, position: str, malformed: str
 ) -> None:
-    ids = {"project_id": None, "webhook_id": None}
+    ids: dict[str, str | None] = {"project_id": None, "webhook_id": None}
     ids["project_id" if position == "projectId" else "webhook_id"] = malformed
     response = contract.exchange(contract.case(**ids))
     expect_status(response, DOCUMENTED_4XX, f"malformed {position}")
-
-

@@ -28,7 +28,8 @@ class SuiteRun:
         """Checks and scenario tests (without parameters) that failed."""
         checks = {n for n, c in self.summary.get("checks", {}).items() if c["verdict"] == "fail"}
         tests = {
-            n.split("[")[0] for n, s in self.summary.get("scenarios", {}).items()
+            n.split("[")[0]
+            for n, s in self.summary.get("scenarios", {}).items()
             if s["verdict"] == "fail"
         }
         return checks | tests
@@ -38,10 +39,24 @@ def run_suite(environment: Mapping[str, str], report_dir: Path, *args: str) -> S
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
     env.update(environment)
     env["DEVTUNE_REPORT_DIR"] = str(report_dir)
-    command = [sys.executable, "-m", "pytest", "-c", str(SUITE_CONFIG), "--rootdir",
-               str(SUITE_CONFIG.parent), *args, str(SUITE_CONFIG.parent)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(SUITE_CONFIG),
+        "--rootdir",
+        str(SUITE_CONFIG.parent),
+        *args,
+        str(SUITE_CONFIG.parent),
+    ]
     result = subprocess.run(  # noqa: S603
-        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT,
+        command,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT,
         check=False,
     )
     summary_file = report_dir / "contract-summary.json"

@@ -22,7 +22,7 @@ from devtune_api_client import (
     UnexpectedResponseError,
 )
 from devtune_api_client.api.default import rotate_webhook_secret
-from devtune_api_client.models import ErrorBody, RotatedSecret
+from devtune_api_client.models import ErrorBody, RotatedSecret, RotatedSecretData
 
 from devtune_contract.server import ServerConfig
 from devtune_contract.suite.embedded import EmbeddedServer
@@ -37,9 +37,13 @@ def server() -> Iterator[EmbeddedServer]:
     embedded.close()
 
 
-def client_for(server: EmbeddedServer, key: str | None = None, **options: object) -> AuthenticatedClient:
+def client_for(
+    server: EmbeddedServer, key: str | None = None, **options: object
+) -> AuthenticatedClient:
     return AuthenticatedClient(
-        base_url=server.server.base_url, token=key or server.demo.write_key, **options  # type: ignore[arg-type]
+        base_url=server.server.base_url,
+        token=key or server.demo.write_key,
+        **options,  # type: ignore[arg-type]
     )
 
 
@@ -52,6 +56,7 @@ def test_sync_rotation_returns_the_secret_and_rate_limit(server: EmbeddedServer)
     response = rotate_webhook_secret.sync_detailed(project, webhook, client=client_for(server))
     assert response.status_code == 200
     assert isinstance(response.parsed, RotatedSecret)
+    assert isinstance(response.parsed.data, RotatedSecretData)
     assert response.parsed.data.secret == server.store.current_secret(server.demo.webhook_id)
     assert response.rate_limit is not None
     assert response.rate_limit.limit == 100
@@ -73,18 +78,26 @@ def test_async_rotation_returns_a_new_secret(server: EmbeddedServer) -> None:
     first, second = asyncio.run(rotate_twice())
     assert isinstance(first, RotatedSecret)
     assert isinstance(second, RotatedSecret)
+    assert isinstance(first.data, RotatedSecretData)
+    assert isinstance(second.data, RotatedSecretData)
     assert first.data.secret != second.data.secret
 
 
 @pytest.mark.parametrize(
     ("situation", "error"),
-    [("unknown_key", UnauthorizedError), ("read_only", ForbiddenError), ("unknown_webhook", NotFoundError)],
+    [
+        ("unknown_key", UnauthorizedError),
+        ("read_only", ForbiddenError),
+        ("unknown_webhook", NotFoundError),
+    ],
 )
 def test_raising_mode_maps_documented_errors(
     server: EmbeddedServer, situation: str, error: type[Exception]
 ) -> None:
     project, webhook = ids(server)
-    key = {"unknown_key": "dtk_live_" + "0" * 64, "read_only": server.demo.read_only_key}.get(situation)
+    key = {"unknown_key": "dtk_live_" + "0" * 64, "read_only": server.demo.read_only_key}.get(
+        situation
+    )
     if situation == "unknown_webhook":
         webhook = uuid.uuid4()
     client = client_for(server, key, raise_on_error=True)
@@ -171,8 +184,12 @@ def mocked(recorder: Recorder, **options: object) -> AuthenticatedClient:
     )
 
 
-def answer(status: int, content: bytes, content_type: str = "application/json") -> Callable[[httpx.Request], httpx.Response]:
-    return lambda request: httpx.Response(status, content=content, headers={"Content-Type": content_type})
+def answer(
+    status: int, content: bytes, content_type: str = "application/json"
+) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda request: httpx.Response(
+        status, content=content, headers={"Content-Type": content_type}
+    )
 
 
 def fail_with(error: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
@@ -195,7 +212,9 @@ BROKEN_BODIES = [
 def test_broken_bodies_never_crash_the_default_mode(
     handler: Callable[[httpx.Request], httpx.Response], status: int
 ) -> None:
-    response = rotate_webhook_secret.sync_detailed(PROJECT, WEBHOOK, client=mocked(Recorder(handler)))
+    response = rotate_webhook_secret.sync_detailed(
+        PROJECT, WEBHOOK, client=mocked(Recorder(handler))
+    )
     assert response.status_code == status
     assert response.parsed is None
 
@@ -257,7 +276,11 @@ def test_async_read_timeout_is_not_retried() -> None:
 
 def test_rate_limit_waits_are_bounded_by_max_wait() -> None:
     far_reset = str(int(time.time()) + 3600)
-    headers = {"X-RateLimit-Limit": "1", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": far_reset}
+    headers = {
+        "X-RateLimit-Limit": "1",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": far_reset,
+    }
     body = b'{"error": "rate_limit_exceeded", "message": "m", "status": 429}'
     recorder = Recorder(lambda request: httpx.Response(429, content=body, headers=headers))
     started = time.monotonic()

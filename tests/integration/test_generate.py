@@ -28,7 +28,10 @@ def checkout(tmp_path: Path) -> Path:
 def generate(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
         [sys.executable, str(checkout / "scripts" / "generate.py"), *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -65,15 +68,27 @@ def test_extra_and_missing_files_are_caught(checkout: Path) -> None:
 
 
 def test_regeneration_is_byte_identical(checkout: Path) -> None:
-    before = {p.relative_to(checkout): p.read_bytes() for p in (checkout / "generated").rglob("*") if p.is_file()}
+    before = {
+        p.relative_to(checkout): p.read_bytes()
+        for p in (checkout / "generated").rglob("*")
+        if p.is_file()
+    }
     assert generate(checkout).returncode == 0
-    after = {p.relative_to(checkout): p.read_bytes() for p in (checkout / "generated").rglob("*") if p.is_file()}
+    after = {
+        p.relative_to(checkout): p.read_bytes()
+        for p in (checkout / "generated").rglob("*")
+        if p.is_file()
+    }
     assert before == after
 
 
 def test_another_generator_version_is_refused(checkout: Path) -> None:
     pyproject = checkout / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace("openapi-python-client==0.29.1", "openapi-python-client==0.28.3"))
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "openapi-python-client==0.29.1", "openapi-python-client==0.28.3"
+        )
+    )
     result = generate(checkout, "--check")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1

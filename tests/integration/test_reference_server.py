@@ -35,7 +35,9 @@ def server() -> Iterator[EmbeddedServer]:
     embedded.close()
 
 
-def rotate_url(server: EmbeddedServer, project: str | None = None, webhook: str | None = None) -> str:
+def rotate_url(
+    server: EmbeddedServer, project: str | None = None, webhook: str | None = None
+) -> str:
     project = project or server.demo.project_id
     webhook = webhook or server.demo.webhook_id
     return f"{server.server.base_url}/projects/{project}/webhooks/{webhook}/rotate-secret"
@@ -104,8 +106,12 @@ def resolve_id(server: EmbeddedServer, choice: str | None, own: str, other: str)
 
 @pytest.mark.parametrize(("key", "project", "webhook", "status", "code"), STATUS_MATRIX)
 def test_status_matrix_over_raw_http(
-    server: EmbeddedServer, key: str | None, project: str | None, webhook: str | None,
-    status: int, code: str,
+    server: EmbeddedServer,
+    key: str | None,
+    project: str | None,
+    webhook: str | None,
+    status: int,
+    code: str,
 ) -> None:
     demo = server.demo
     url = rotate_url(
@@ -164,12 +170,23 @@ def raw_request(port: int, request: bytes) -> bytes:
 )
 def test_garbage_path_segments_never_give_5xx(server: EmbeddedServer, segment: bytes) -> None:
     for path in (
-        b"/api/v2/projects/" + segment + b"/webhooks/" + server.demo.webhook_id.encode() + b"/rotate-secret",
-        b"/api/v2/projects/" + server.demo.project_id.encode() + b"/webhooks/" + segment + b"/rotate-secret",
+        b"/api/v2/projects/"
+        + segment
+        + b"/webhooks/"
+        + server.demo.webhook_id.encode()
+        + b"/rotate-secret",
+        b"/api/v2/projects/"
+        + server.demo.project_id.encode()
+        + b"/webhooks/"
+        + segment
+        + b"/rotate-secret",
     ):
         request = (
-            b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-            + server.demo.write_key.encode() + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            b"POST "
+            + path
+            + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + server.demo.write_key.encode()
+            + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         status = int(raw_request(server.server.port, request).split(b" ", 2)[1])
         assert 400 <= status < 500, status
@@ -197,7 +214,10 @@ def test_concurrent_rotations_are_atomic(server: EmbeddedServer) -> None:
         limits = httpx.Limits(max_connections=count)
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
             responses = await asyncio.gather(
-                *(client.post(rotate_url(server), headers=auth(server.demo.write_key)) for _ in range(count))
+                *(
+                    client.post(rotate_url(server), headers=auth(server.demo.write_key))
+                    for _ in range(count)
+                )
             )
         assert {r.status_code for r in responses} == {200}
         return [r.json()["data"]["secret"] for r in responses]
@@ -232,15 +252,16 @@ def test_restart_on_the_same_database_keeps_state(tmp_path: Path) -> None:
     database = tmp_path / "state.sqlite"
     store = Store.open(database)
     demo = seed_demo(store)
+    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
     with RunningServer(create_app(Policy(store))) as running:
-        url = f"{running.base_url}/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+        url = running.base_url + path
         secret = httpx.post(url, headers=auth(demo.write_key)).json()["data"]["secret"]
     store.close()
 
     reopened = Store.open(database)
     assert reopened.current_secret(demo.webhook_id) == secret
     with RunningServer(create_app(Policy(reopened))) as running:
-        url = f"{running.base_url}/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+        url = running.base_url + path
         assert httpx.post(url, headers=auth(demo.write_key)).status_code == 200
         assert httpx.post(url, headers=auth(demo.read_only_key)).status_code == 403
     reopened.close()
@@ -261,8 +282,11 @@ def test_old_secret_stops_verifying_after_rotation(server: EmbeddedServer) -> No
     old_secret = server.store.current_secret(server.demo.webhook_id)
     assert old_secret is not None
     old_signature = sign(delivery, old_secret)
-    new_secret = httpx.post(rotate_url(server), headers=auth(server.demo.write_key)).json()["data"]["secret"]
+    new_secret = httpx.post(rotate_url(server), headers=auth(server.demo.write_key)).json()["data"][
+        "secret"
+    ]
     current = server.store.current_secret(server.demo.webhook_id)
+    assert current is not None
     assert current == new_secret
     assert not verify(delivery, current, old_signature)
     assert verify(delivery, current, sign(delivery, new_secret))
@@ -273,7 +297,9 @@ def test_logs_never_contain_keys_or_secrets(
     server: EmbeddedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    secret = httpx.post(rotate_url(server), headers=auth(server.demo.write_key)).json()["data"]["secret"]
+    secret = httpx.post(rotate_url(server), headers=auth(server.demo.write_key)).json()["data"][
+        "secret"
+    ]
     httpx.post(rotate_url(server), headers=auth(server.demo.read_only_key))
     assert "rotated the secret" in caplog.text
     for value in (secret, server.demo.write_key, server.demo.read_only_key):
@@ -296,7 +322,10 @@ def test_seeded_scopes_are_enforced(tmp_path: Path) -> None:
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "devtune_contract.cli", *args],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -320,7 +349,8 @@ def test_cli_seed_writes_credentials_to_a_private_file(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert env_file.stat().st_mode & 0o777 == 0o600
     key = next(
-        line.split("=", 1)[1] for line in env_file.read_text().splitlines()
+        line.split("=", 1)[1]
+        for line in env_file.read_text().splitlines()
         if line.startswith("DEVTUNE_API_KEY=")
     )
     assert key.startswith("dtk_live_")

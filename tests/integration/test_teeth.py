@@ -80,7 +80,9 @@ LEGITIMATE = [
 @pytest.mark.parametrize("served", LEGITIMATE, indirect=True)
 def test_suite_passes_conforming_server(served: EmbeddedServer, tmp_path: Path) -> None:
     run = run_suite(served.environment(), tmp_path)
-    assert run.returncode == 0, f"the suite failed a conforming server: {sorted(run.failed_names())}"
+    assert run.returncode == 0, (
+        f"the suite failed a conforming server: {sorted(run.failed_names())}"
+    )
     assert (tmp_path / "contract-junit.xml").is_file()
     assert "DevTune contract summary" in run.output
     assert_nothing_leaked(run, served)
@@ -90,5 +92,11 @@ def test_fault_catalogue_covers_every_category() -> None:
     categories = {fault.category for fault in FAULTS.values()}
     assert len(FAULTS) >= 20
     assert categories == {
-        "generated", "scenario", "envelope", "secret", "rate-limit", "good-citizen", "secrecy"
+        "generated",
+        "scenario",
+        "envelope",
+        "secret",
+        "rate-limit",
+        "good-citizen",
+        "secrecy",
     }

@@ -12,7 +12,12 @@ import pytest
 from devtune_contract.checks import ALL_CHECKS, ContractViolation, Exchange, RunState
 from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
 from devtune_contract.checks.rate_limit import rate_limit_headers, rate_limited_response
-from devtune_contract.checks.secrets import fresh_secret, no_credential_echo, secret_bits, secret_strength
+from devtune_contract.checks.secrets import (
+    fresh_secret,
+    no_credential_echo,
+    secret_bits,
+    secret_strength,
+)
 from devtune_contract.masking import Redactor
 from devtune_contract.settings import Settings
 
@@ -22,14 +27,24 @@ SECRET = "a" * 64
 NOW = time.time()
 
 
-def exchange(status: int = 200, body: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Exchange:
+def exchange(
+    status: int = 200, body: Any = None, headers: dict[str, str] | None = None, **kw: Any
+) -> Exchange:
     if body is None and status == 200:
-        body = {"data": {"secret": SECRET}, "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": PROJECT}}
+        body = {
+            "data": {"secret": SECRET},
+            "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": PROJECT},
+        }
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return Exchange(
-        method="POST", project_id=PROJECT, webhook_id="w", authorization=f"Bearer {KEY}",
-        status=status, headers={"content-type": "application/json", **(headers or {})},
-        body=raw, id=kw.pop("id", 1),
+        method="POST",
+        project_id=PROJECT,
+        webhook_id="w",
+        authorization=f"Bearer {KEY}",
+        status=status,
+        headers={"content-type": "application/json", **(headers or {})},
+        body=raw,
+        id=kw.pop("id", 1),
     )
 
 
@@ -39,7 +54,11 @@ def run() -> RunState:
 
 
 def limits(limit: int = 100, remaining: int = 5, reset: float = NOW + 30) -> dict[str, str]:
-    return {"x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(remaining), "x-ratelimit-reset": str(int(reset))}
+    return {
+        "x-ratelimit-limit": str(limit),
+        "x-ratelimit-remaining": str(remaining),
+        "x-ratelimit-reset": str(int(reset)),
+    }
 
 
 def error(status: int, code: str) -> Exchange:
@@ -47,7 +66,11 @@ def error(status: int, code: str) -> Exchange:
 
 
 def test_conforming_responses_pass_every_check(run: RunState) -> None:
-    for response in (exchange(headers=limits()), error(401, "unauthorized"), error(429, "rate_limit_exceeded")):
+    for response in (
+        exchange(headers=limits()),
+        error(401, "unauthorized"),
+        error(429, "rate_limit_exceeded"),
+    ):
         if response.status == 429:
             response = exchange(429, json.loads(response.body), limits(remaining=0))
         for check in ALL_CHECKS:
@@ -55,34 +78,113 @@ def test_conforming_responses_pass_every_check(run: RunState) -> None:
 
 
 BROKEN = [
-    (json_content_type, exchange(401, b"nope", {"content-type": "text/plain"}), "not application/json"),
+    (
+        json_content_type,
+        exchange(401, b"nope", {"content-type": "text/plain"}),
+        "not application/json",
+    ),
     (success_envelope, exchange(200, {"meta": {}}), "no data.secret"),
     (success_envelope, exchange(200, {"data": {"secret": ""}, "meta": {}}), "no data.secret"),
     (success_envelope, exchange(200, {"data": {"secret": SECRET}}), "no meta"),
-    (success_envelope, exchange(200, {"data": {"secret": SECRET}, "meta": {"timestamp": "yesterday", "projectId": PROJECT}}), "not RFC 3339"),
-    (success_envelope, exchange(200, {"data": {"secret": SECRET}, "meta": {"timestamp": "2026-01-01T00:00:00", "projectId": PROJECT}}), "offset"),
-    (success_envelope, exchange(200, {"data": {"secret": SECRET}, "meta": {"timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(), "projectId": PROJECT}}), "from now"),
-    (success_envelope, exchange(200, {"data": {"secret": SECRET}, "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": "00000000-0000-0000-0000-000000000000"}}), "not the path's"),
+    (
+        success_envelope,
+        exchange(
+            200,
+            {"data": {"secret": SECRET}, "meta": {"timestamp": "yesterday", "projectId": PROJECT}},
+        ),
+        "not RFC 3339",
+    ),
+    (
+        success_envelope,
+        exchange(
+            200,
+            {
+                "data": {"secret": SECRET},
+                "meta": {"timestamp": "2026-01-01T00:00:00", "projectId": PROJECT},
+            },
+        ),
+        "offset",
+    ),
+    (
+        success_envelope,
+        exchange(
+            200,
+            {
+                "data": {"secret": SECRET},
+                "meta": {
+                    "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+                    "projectId": PROJECT,
+                },
+            },
+        ),
+        "from now",
+    ),
+    (
+        success_envelope,
+        exchange(
+            200,
+            {
+                "data": {"secret": SECRET},
+                "meta": {
+                    "timestamp": datetime.now(UTC).isoformat(),
+                    "projectId": "00000000-0000-0000-0000-000000000000",
+                },
+            },
+        ),
+        "not the path's",
+    ),
     (error_envelope, exchange(404, {"error": "not_found", "status": 404}), "lacks message"),
-    (error_envelope, exchange(404, {"error": "not_found", "message": "m", "status": 400}), "says status 400"),
+    (
+        error_envelope,
+        exchange(404, {"error": "not_found", "message": "m", "status": 400}),
+        "says status 400",
+    ),
     (error_envelope, error(403, "unauthorized"), "documented: 'forbidden'"),
     (error_envelope, exchange(500, b"<html>"), "not a JSON object"),
     (secret_strength, exchange(200, {"data": {"secret": "ab" * 8}}), "64 bits"),
-    (secret_strength, exchange(200, {"data": {"secret": "not a secret!"}}), "neither hex nor base64"),
-    (no_credential_echo, exchange(401, {"error": "unauthorized", "message": f"bad key {KEY}", "status": 401}), "echoes the API key"),
+    (
+        secret_strength,
+        exchange(200, {"data": {"secret": "not a secret!"}}),
+        "neither hex nor base64",
+    ),
+    (
+        no_credential_echo,
+        exchange(401, {"error": "unauthorized", "message": f"bad key {KEY}", "status": 401}),
+        "echoes the API key",
+    ),
     (rate_limit_headers, exchange(headers={"x-ratelimit-limit": "100"}), "without"),
-    (rate_limit_headers, exchange(headers={**limits(), "x-ratelimit-limit": "many"}), "not an integer"),
+    (
+        rate_limit_headers,
+        exchange(headers={**limits(), "x-ratelimit-limit": "many"}),
+        "not an integer",
+    ),
     (rate_limit_headers, exchange(headers=limits(limit=0, remaining=0)), "at least 1"),
     (rate_limit_headers, exchange(headers=limits(remaining=101)), "outside"),
     (rate_limit_headers, exchange(headers=limits(reset=60)), "in the past"),
     (rate_limit_headers, exchange(headers=limits(reset=NOW * 1000)), "24 h ahead"),
     (rate_limited_response, error(429, "rate_limit_exceeded"), "429 without"),
-    (rate_limited_response, exchange(429, {"error": "rate_limit_exceeded", "message": "m", "status": 429}, limits(remaining=3)), "must be 0"),
-    (rate_limited_response, exchange(429, {"error": "slow_down", "message": "m", "status": 429}, limits(remaining=0)), "documented"),
+    (
+        rate_limited_response,
+        exchange(
+            429,
+            {"error": "rate_limit_exceeded", "message": "m", "status": 429},
+            limits(remaining=3),
+        ),
+        "must be 0",
+    ),
+    (
+        rate_limited_response,
+        exchange(429, {"error": "slow_down", "message": "m", "status": 429}, limits(remaining=0)),
+        "documented",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("check", "response", "title"), BROKEN, ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(BROKEN)])
+@pytest.mark.parametrize(
+    ("check", "response", "title"),
+    BROKEN,
+    ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(BROKEN)],
+)
 def test_each_break_is_named(check: Any, response: Exchange, title: str, run: RunState) -> None:
     with pytest.raises(ContractViolation, match=title) as raised:
         check(response, run)
@@ -98,7 +200,13 @@ def test_repeated_secret_fails_but_revalidation_does_not(run: RunState) -> None:
 
 @pytest.mark.parametrize(
     ("secret", "bits"),
-    [("a" * 32, 128), ("whsec_" + "A" * 22, 132), ("whsec_" + "A" * 21 + "=", 126), ("Zm9v+/==", 36), ("x y", None)],
+    [
+        ("a" * 32, 128),
+        ("whsec_" + "A" * 22, 132),
+        ("whsec_" + "A" * 21 + "=", 126),
+        ("Zm9v+/==", 36),
+        ("x y", None),
+    ],
 )
 def test_secret_bits_by_encoding(secret: str, bits: int | None) -> None:
     assert secret_bits(secret) == bits

@@ -21,26 +21,38 @@ def test_defaults_mean_embedded_server() -> None:
 
 
 def test_remote_settings_are_read_once() -> None:
-    settings = Settings.from_env({**REMOTE, "DEVTUNE_MAX_ROTATIONS": "4", "DEVTUNE_REQUEST_TIMEOUT": "2.5"})
+    settings = Settings.from_env(
+        {**REMOTE, "DEVTUNE_MAX_ROTATIONS": "4", "DEVTUNE_REQUEST_TIMEOUT": "2.5"}
+    )
     assert not settings.embedded
     assert settings.max_rotations == 4
     assert settings.request_timeout == 2.5
+    assert settings.api_key is not None
     assert settings.api_key not in repr(settings)
 
 
-@pytest.mark.parametrize("host", ["https://devtune.ai/api/v2", "https://api.devtune.ai/api/v2", "https://DEVTUNE.AI./api/v2"])
+@pytest.mark.parametrize(
+    "host",
+    ["https://devtune.ai/api/v2", "https://api.devtune.ai/api/v2", "https://DEVTUNE.AI./api/v2"],
+)
 def test_production_is_refused(host: str) -> None:
     with pytest.raises(SettingsError, match="production"):
         Settings.from_env({**REMOTE, "DEVTUNE_BASE_URL": host})
 
 
 def test_production_allowed_on_purpose() -> None:
-    env = {**REMOTE, "DEVTUNE_BASE_URL": "https://devtune.ai/api/v2", "DEVTUNE_ALLOW_PRODUCTION": "1"}
+    env = {
+        **REMOTE,
+        "DEVTUNE_BASE_URL": "https://devtune.ai/api/v2",
+        "DEVTUNE_ALLOW_PRODUCTION": "1",
+    }
     assert Settings.from_env(env).allow_production
 
 
 def test_lookalike_hosts_are_not_production() -> None:
-    assert Settings.from_env({**REMOTE, "DEVTUNE_BASE_URL": "https://notdevtune.ai/api/v2"}).base_url
+    assert Settings.from_env(
+        {**REMOTE, "DEVTUNE_BASE_URL": "https://notdevtune.ai/api/v2"}
+    ).base_url
 
 
 @pytest.mark.parametrize(

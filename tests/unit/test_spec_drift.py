@@ -22,11 +22,8 @@ Mutation = Callable[[dict[str, Any]], None]
 
 
 def operation(doc: dict[str, Any]) -> dict[str, Any]:
-    return doc["paths"][PATH]["post"]
-
-
-def success_schema(doc: dict[str, Any]) -> dict[str, Any]:
-    return operation(doc)["responses"]["200"]["content"]["application/json"]["schema"]
+    found: dict[str, Any] = doc["paths"][PATH]["post"]
+    return found
 
 
 def rename_path_parameter(doc: dict[str, Any]) -> None:
@@ -80,31 +77,140 @@ HEADERS = ["components", "headers"]
 # (rule, mutation making the newer document, expected severity, fragment of the message)
 RULES = [
     ("method removed", set_in(["paths", PATH, "post"], None), "breaking", "method POST removed"),
-    ("method added elsewhere", set_in(["paths", PATH, "get"], {"responses": {"200": {"description": "x"}}}), None, None),
+    (
+        "method added elsewhere",
+        set_in(["paths", PATH, "get"], {"responses": {"200": {"description": "x"}}}),
+        None,
+        None,
+    ),
     ("path parameter renamed", rename_path_parameter, "breaking", "renamed to 'hookId'"),
     ("path parameter removed", remove_path_parameter, "breaking", "removed"),
-    ("path parameter format changed", set_in(["paths", PATH, "post", "parameters", 0, "schema", "format"], "int64"), "breaking", "format changed"),
-    ("path parameter type changed", set_in(["paths", PATH, "post", "parameters", 1, "schema", "type"], "integer"), "breaking", "type changed"),
-    ("response status removed", set_in([*RESPONSES, "404"], None), "breaking", "documented response 404 removed"),
-    ("response status added", set_in([*RESPONSES, "409"], {"description": "Conflict"}), "compatible", "response 409 added"),
-    ("response property removed", set_in([*SCHEMAS, "Meta", "properties", "timestamp"], None), "breaking", "timestamp removed"),
-    ("response property added", set_in([*SCHEMAS, "Meta", "properties", "requestId"], {"type": "string"}), "compatible", "requestId added"),
-    ("response property type changed", set_in([*SCHEMAS, "Error", "properties", "status"], {"type": "string"}), "breaking", "type changed"),
-    ("response property format changed", set_in([*SCHEMAS, "Meta", "properties", "timestamp", "format"], "date"), "breaking", "format changed"),
-    ("response property no longer required", set_in([*SCHEMAS, "Error", "required"], ["error", "status"]), "breaking", "message is no longer required"),
-    ("response property became required", set_in([*SCHEMAS, "Meta", "required"], ["timestamp"]), "compatible", "became required"),
-    ("new required query parameter", add_parameter(required=True), "breaking", "new required query parameter"),
-    ("new optional query parameter", add_parameter(required=False), "compatible", "new optional query parameter"),
-    ("request body became required", set_in(["paths", PATH, "post", "requestBody"], {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}), "breaking", "request body became required"),
+    (
+        "path parameter format changed",
+        set_in(["paths", PATH, "post", "parameters", 0, "schema", "format"], "int64"),
+        "breaking",
+        "format changed",
+    ),
+    (
+        "path parameter type changed",
+        set_in(["paths", PATH, "post", "parameters", 1, "schema", "type"], "integer"),
+        "breaking",
+        "type changed",
+    ),
+    (
+        "response status removed",
+        set_in([*RESPONSES, "404"], None),
+        "breaking",
+        "documented response 404 removed",
+    ),
+    (
+        "response status added",
+        set_in([*RESPONSES, "409"], {"description": "Conflict"}),
+        "compatible",
+        "response 409 added",
+    ),
+    (
+        "response property removed",
+        set_in([*SCHEMAS, "Meta", "properties", "timestamp"], None),
+        "breaking",
+        "timestamp removed",
+    ),
+    (
+        "response property added",
+        set_in([*SCHEMAS, "Meta", "properties", "requestId"], {"type": "string"}),
+        "compatible",
+        "requestId added",
+    ),
+    (
+        "response property type changed",
+        set_in([*SCHEMAS, "Error", "properties", "status"], {"type": "string"}),
+        "breaking",
+        "type changed",
+    ),
+    (
+        "response property format changed",
+        set_in([*SCHEMAS, "Meta", "properties", "timestamp", "format"], "date"),
+        "breaking",
+        "format changed",
+    ),
+    (
+        "response property no longer required",
+        set_in([*SCHEMAS, "Error", "required"], ["error", "status"]),
+        "breaking",
+        "message is no longer required",
+    ),
+    (
+        "response property became required",
+        set_in([*SCHEMAS, "Meta", "required"], ["timestamp"]),
+        "compatible",
+        "became required",
+    ),
+    (
+        "new required query parameter",
+        add_parameter(required=True),
+        "breaking",
+        "new required query parameter",
+    ),
+    (
+        "new optional query parameter",
+        add_parameter(required=False),
+        "compatible",
+        "new optional query parameter",
+    ),
+    (
+        "request body became required",
+        set_in(
+            ["paths", PATH, "post", "requestBody"],
+            {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        ),
+        "breaking",
+        "request body became required",
+    ),
     ("path parameter enum narrowed", add_enum(["a"]), "breaking", "enum narrowed"),
-    ("security scheme changed", set_in(["components", "securitySchemes", "bearerAuth", "scheme"], "basic"), "breaking", "security scheme 'bearerAuth' changed"),
-    ("security scopes changed", set_in(["security"], [{"bearerAuth": ["webhooks.write"]}]), "breaking", "security requirement changed"),
+    (
+        "security scheme changed",
+        set_in(["components", "securitySchemes", "bearerAuth", "scheme"], "basic"),
+        "breaking",
+        "security scheme 'bearerAuth' changed",
+    ),
+    (
+        "security scopes changed",
+        set_in(["security"], [{"bearerAuth": ["webhooks.write"]}]),
+        "breaking",
+        "security requirement changed",
+    ),
     ("security removed", set_in(["security"], []), "breaking", "security requirement changed"),
-    ("response header removed", set_in([*SCHEMAS[:1], "responses", "RateLimitExceededError", "headers", "X-RateLimit-Reset"], None), "breaking", "header X-RateLimit-Reset removed"),
-    ("response header type changed", set_in([*HEADERS, "X-RateLimit-Limit", "schema", "type"], "string"), "breaking", "X-RateLimit-Limit type changed"),
-    ("response header added", set_in([*SCHEMAS[:1], "responses", "RateLimitExceededError", "headers", "Retry-After"], {"schema": {"type": "integer"}}), "compatible", "header Retry-After added"),
+    (
+        "response header removed",
+        set_in(
+            [*SCHEMAS[:1], "responses", "RateLimitExceededError", "headers", "X-RateLimit-Reset"],
+            None,
+        ),
+        "breaking",
+        "header X-RateLimit-Reset removed",
+    ),
+    (
+        "response header type changed",
+        set_in([*HEADERS, "X-RateLimit-Limit", "schema", "type"], "string"),
+        "breaking",
+        "X-RateLimit-Limit type changed",
+    ),
+    (
+        "response header added",
+        set_in(
+            [*SCHEMAS[:1], "responses", "RateLimitExceededError", "headers", "Retry-After"],
+            {"schema": {"type": "integer"}},
+        ),
+        "compatible",
+        "header Retry-After added",
+    ),
     ("description only", set_in(["paths", PATH, "post", "description"], "Reworded."), None, None),
-    ("unrelated operation added", set_in(["paths", "/projects"], {"get": {"responses": {"200": {"description": "x"}}}}), None, None),
+    (
+        "unrelated operation added",
+        set_in(["paths", "/projects"], {"get": {"responses": {"200": {"description": "x"}}}}),
+        None,
+        None,
+    ),
 ]
 
 
@@ -114,7 +220,9 @@ def newer_document(mutation: Mutation) -> dict[str, Any]:
     return doc
 
 
-@pytest.mark.parametrize(("rule", "mutation", "severity", "fragment"), RULES, ids=[r[0] for r in RULES])
+@pytest.mark.parametrize(
+    ("rule", "mutation", "severity", "fragment"), RULES, ids=[r[0] for r in RULES]
+)
 def test_rule(rule: str, mutation: Mutation, severity: str | None, fragment: str | None) -> None:
     changes = spec_drift.compare(BASE, newer_document(mutation))
     if severity is None:
@@ -193,7 +301,9 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     return code, out, err
 
 
-def test_yaml_file_with_breaking_change_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_yaml_file_with_breaking_change_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     newer = tmp_path / "newer.yaml"
     newer.write_text(yaml.safe_dump(newer_document(set_in([*RESPONSES, "404"], None))))
     code, out, _ = run_main(capsys, str(newer))
@@ -202,7 +312,9 @@ def test_yaml_file_with_breaking_change_exits_1(tmp_path: Path, capsys: pytest.C
     assert "1 breaking, 0 compatible" in out
 
 
-def test_json_format_with_compatible_change_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_format_with_compatible_change_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps(newer_document(add_parameter(required=False))))
     code, out, _ = run_main(capsys, str(newer), "--format", "json")

@@ -59,7 +59,9 @@ def fresh_secret(exchange: Exchange, run: RunState) -> None:
     if secret is None:
         return
     if run.remember_secret(secret, exchange.id) is not None:
-        raise ContractViolation(f"secret {mask(secret)} was already returned by an earlier rotation")
+        raise ContractViolation(
+            f"secret {mask(secret)} was already returned by an earlier rotation"
+        )
 
 
 def no_credential_echo(exchange: Exchange, run: RunState) -> None:

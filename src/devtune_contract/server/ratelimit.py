@@ -39,9 +39,7 @@ class _Window:
 class RateLimiter:
     """Counts requests per key; ``hit`` is atomic, so concurrency never admits extra requests."""
 
-    def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.time) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("rate limit and window must be positive")
         self.limit = limit

@@ -109,7 +109,10 @@ def describe_transport_error(error: requests.RequestException) -> str:
     """The cause of a connection failure in a few words, without the urllib3 wrapping."""
     text = str(error)
     for pattern, meaning in (
-        (r"Name or service not known|nodename nor servname|getaddrinfo failed", "DNS lookup failed"),
+        (
+            r"Name or service not known|nodename nor servname|getaddrinfo failed",
+            "DNS lookup failed",
+        ),
         (r"CERTIFICATE_VERIFY_FAILED|SSLError|certificate", "TLS handshake failed"),
         (r"Connection refused", "connection refused"),
         (r"Connection reset|RemoteDisconnected|closed connection", "connection dropped"),
@@ -208,7 +211,9 @@ class ContractSession:
         if self.ledger.elapsed > self.settings.deadline:
             self._fail(f"the run passed its deadline of {self.settings.deadline:.0f} s")
         if self._may_rotate(case) and self.ledger.rotations >= self.settings.max_rotations:
-            pytest.skip(f"rotation cap reached (DEVTUNE_MAX_ROTATIONS={self.settings.max_rotations})")
+            pytest.skip(
+                f"rotation cap reached (DEVTUNE_MAX_ROTATIONS={self.settings.max_rotations})"
+            )
 
     def _may_rotate(self, case: Any) -> bool:
         path = case.path_parameters or {}
