@@ -13,6 +13,7 @@ from devtune_contract.faults import FAULTS, Fault
 from devtune_contract.server import Policy, ServerConfig
 from devtune_contract.suite.embedded import EmbeddedServer
 
+
 class RecordingPolicy(Policy):
     """Remembers every secret it hands out, so the test can look for leaks."""
 

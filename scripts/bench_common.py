@@ -1,0 +1,93 @@
+"""What the benchmark scripts share: the hardware line and a reference server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+STARTUP_TIMEOUT = 20.0
+
+
+def hardware_line() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """``devtune-contract serve`` on a free loopback port, in its own process (its own core)."""
+
+    def __init__(self, *options: str) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="devtune-bench-")
+        scratch = Path(self._directory.name)
+        self.port = free_port()
+        env_file = scratch / "credentials.env"
+        command = [
+            sys.executable,
+            "-m",
+            "devtune_contract.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--db",
+            str(scratch / "state.sqlite"),
+            "--env-file",
+            str(env_file),
+            *options,
+        ]
+        self._process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._listening():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError("the reference server did not start")
+            time.sleep(0.05)
+        self.environment = dict(
+            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
+        )
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+        self._directory.cleanup()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

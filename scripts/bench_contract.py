@@ -1,0 +1,111 @@
+"""Benchmark the contract suite's default run against a plain ``st run`` of the same spec.
+
+    python scripts/bench_contract.py [--rounds 3]
+
+Both run in this environment (already built) against fresh reference servers on loopback, each
+in its own process, in the same script run; times are wall clock medians over the rounds,
+including interpreter start-up, as a user sees them. "Distinct checks" counts, for the suite,
+the per-response checks it reported plus its scenario tests; for ``st run``, schemathesis'
+built-in checks that are on by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_common import ServerProcess, hardware_line
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = subprocess.run(  # noqa: S603
+        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    return time.perf_counter() - started, result.returncode
+
+
+def suite_round() -> tuple[float, int, int]:
+    with ServerProcess() as server, tempfile.TemporaryDirectory() as reports:
+        env = {**os.environ, **server.environment, "DEVTUNE_REPORT_DIR": reports}
+        seconds, code = timed(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-c",
+                "tests/contract/pytest.ini",
+                "--rootdir",
+                "tests/contract",
+                "tests/contract",
+                "-q",
+            ],
+            env,
+        )
+        summary = json.loads((Path(reports) / "contract-summary.json").read_text())
+    scenarios = {name.split("[")[0] for name in summary["scenarios"]}
+    return seconds, code, len(summary["checks"]) + len(scenarios)
+
+
+def plain_round() -> tuple[float, int]:
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
+    with ServerProcess() as server:
+        env = {**os.environ, "NO_COLOR": "1"}
+        key = server.environment["DEVTUNE_API_KEY"]
+        return timed(
+            [
+                st,
+                "run",
+                str(ROOT / "openapi.json"),
+                "--url",
+                server.environment["DEVTUNE_BASE_URL"],
+                "-H",
+                f"Authorization: Bearer {key}",
+            ],
+            env,
+        )
+
+
+def builtin_check_count() -> int:
+    from schemathesis.checks import CHECKS, load_all_checks
+
+    load_all_checks()
+    return len([name for name in CHECKS.get_all_names() if name != "max_response_time"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    suite = [suite_round() for _ in range(args.rounds)]
+    plain = [plain_round() for _ in range(args.rounds)]
+    suite_median = statistics.median(s[0] for s in suite)
+    plain_median = statistics.median(p[0] for p in plain)
+    print(f"hardware: {hardware_line()}")
+    print(f"{args.rounds} rounds each; wall-clock medians")
+    print("| run | median s | exit codes | distinct checks |")
+    print("|---|---|---|---|")
+    print(
+        f"| contract suite (tox -e contract's command) | {suite_median:.1f} | "
+        f"{sorted({s[1] for s in suite})} | {suite[0][2]} |"
+    )
+    print(
+        f"| plain `st run` | {plain_median:.1f} | {sorted({p[1] for p in plain})} | "
+        f"{builtin_check_count()} |"
+    )
+    print(f"suite / plain time ratio: {suite_median / plain_median:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
