@@ -43,7 +43,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.xmlpath:
         settings.report_dir.mkdir(parents=True, exist_ok=True)
         config.option.xmlpath = str(settings.junit_path)
-    _state["session"] = ContractSession(settings, Redactor(settings.secrets()))
+    session = ContractSession(settings, Redactor(settings.secrets()))
+    _state["session"] = session
+    unreachable = session.preflight()
+    if unreachable is not None:
+        raise pytest.UsageError(unreachable)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -177,6 +177,20 @@ class ContractSession:
                 failure = failure.strip().splitlines()[0] if failure.strip() else result.name
             self.ledger.record_check(result.name, failure)
 
+    def preflight(self) -> str | None:
+        """One unauthenticated request: why the server cannot be reached, or ``None``."""
+        url = f"{self.target}/projects/{uuid.uuid4()}/webhooks/{uuid.uuid4()}/rotate-secret"
+        try:
+            self.http.post(url, timeout=self.settings.request_timeout).close()
+        except requests.Timeout:
+            return (
+                f"no response from {_origin(self.target)} within "
+                f"{self.settings.request_timeout:g} s (DEVTUNE_REQUEST_TIMEOUT)"
+            )
+        except requests.RequestException as error:
+            return f"cannot reach {_origin(self.target)}: {describe_transport_error(error)}"
+        return None
+
     def case(
         self,
         *,

@@ -1,0 +1,89 @@
+"""How the suite treats bad targets and bad settings: one line, non-zero, nothing sent."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from suite_runner import run_suite
+
+KEY = "dtk_live_" + "0" * 64
+IDS = {
+    "DEVTUNE_API_KEY": KEY,
+    "DEVTUNE_PROJECT_ID": "00000000-0000-0000-0000-000000000001",
+    "DEVTUNE_WEBHOOK_ID": "00000000-0000-0000-0000-000000000002",
+}
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """Accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    yield int(listener.getsockname()[1])
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+def assert_one_line_error(output: str, fragment: str) -> None:
+    errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, output
+    assert fragment in errors[0]
+    assert "Traceback" not in output
+    assert KEY not in output
+
+
+def test_unreachable_host_is_one_line(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/api/v2"
+    run = run_suite({**IDS, "DEVTUNE_BASE_URL": url}, tmp_path)
+    assert run.returncode == 4
+    assert_one_line_error(run.output, "connection refused")
+
+
+def test_hanging_server_fails_within_the_timeout(tmp_path: Path, silent_server: int) -> None:
+    url = f"http://127.0.0.1:{silent_server}/api/v2"
+    run = run_suite({**IDS, "DEVTUNE_BASE_URL": url, "DEVTUNE_REQUEST_TIMEOUT": "1"}, tmp_path)
+    assert run.returncode == 4
+    assert_one_line_error(run.output, "no response from")
+
+
+def test_production_is_refused_before_any_request(tmp_path: Path) -> None:
+    run = run_suite({**IDS, "DEVTUNE_BASE_URL": "https://devtune.ai/api/v2"}, tmp_path)
+    assert run.returncode == 4
+    assert_one_line_error(run.output, "refusing to run against the production host")
+
+
+def test_missing_ids_are_named(tmp_path: Path) -> None:
+    run = run_suite(
+        {"DEVTUNE_BASE_URL": "http://127.0.0.1:9/api/v2", "DEVTUNE_API_KEY": KEY}, tmp_path
+    )
+    assert run.returncode == 4
+    assert_one_line_error(run.output, "DEVTUNE_PROJECT_ID, DEVTUNE_WEBHOOK_ID")
+
+
+def test_skips_are_listed_with_reasons(tmp_path: Path) -> None:
+    from devtune_contract.suite.embedded import EmbeddedServer
+
+    server = EmbeddedServer()
+    try:
+        environment = server.environment()
+        del environment["DEVTUNE_READONLY_API_KEY"]
+        run = run_suite(environment, tmp_path)
+    finally:
+        server.close()
+    assert run.returncode == 0
+    assert "SKIP  test  test_read_only_key_is_forbidden" in run.output
+    assert "DEVTUNE_READONLY_API_KEY is not set" in run.output
