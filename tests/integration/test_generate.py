@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,13 @@ def generate(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_checked_in_tree_is_current(checkout: Path) -> None:
     result = generate(checkout, "--check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_package_metadata_follows_the_contract() -> None:
+    project = tomllib.loads((ROOT / "generated/devtune-api-client/pyproject.toml").read_text())
+    spec = json.loads((ROOT / "openapi.json").read_text())
+    assert project["project"]["name"] == "devtune-api-client"
+    assert project["project"]["version"] == spec["info"]["version"]
 
 
 def test_hand_edit_is_caught_with_a_diff(checkout: Path) -> None:
