@@ -1,8 +1,29 @@
-"""Reports how many broken server variants the contract suite caught."""
+"""Shared fixtures, and how many broken server variants the contract suite caught."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from devtune_contract.server import ServerConfig
+from devtune_contract.suite.embedded import EmbeddedServer
+
+
+@pytest.fixture
+def server() -> Iterator[EmbeddedServer]:
+    """A fresh reference server with demo data, on a free loopback port."""
+    embedded = EmbeddedServer()
+    yield embedded
+    embedded.close()
+
+
+@pytest.fixture
+def tiny_quota_server() -> Iterator[EmbeddedServer]:
+    """Two requests per two seconds: real 429s and real resets, quickly."""
+    embedded = EmbeddedServer(ServerConfig(rate_limit=2, rate_window=2))
+    yield embedded
+    embedded.close()
+
 
 TEETH_TEST = "test_suite_catches_broken_variant"
 _variants: dict[str, bool] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -24,17 +24,9 @@ from devtune_api_client import (
 from devtune_api_client.api.default import rotate_webhook_secret
 from devtune_api_client.models import ErrorBody, RotatedSecret, RotatedSecretData
 
-from devtune_contract.server import ServerConfig
 from devtune_contract.suite.embedded import EmbeddedServer
 
 FAST_RETRIES = RetryPolicy(max_attempts=3, max_wait=5.0, jitter=0.05)
-
-
-@pytest.fixture
-def server() -> Iterator[EmbeddedServer]:
-    embedded = EmbeddedServer()
-    yield embedded
-    embedded.close()
 
 
 def client_for(
@@ -111,13 +103,6 @@ def test_non_raising_mode_returns_error_bodies(server: EmbeddedServer) -> None:
     parsed = rotate_webhook_secret.sync(project, uuid.uuid4(), client=client_for(server))
     assert isinstance(parsed, ErrorBody)
     assert parsed.error == "not_found"
-
-
-@pytest.fixture
-def tiny_quota_server() -> Iterator[EmbeddedServer]:
-    embedded = EmbeddedServer(ServerConfig(rate_limit=2, rate_window=2))
-    yield embedded
-    embedded.close()
 
 
 def test_rate_limit_error_carries_body_and_reset(tiny_quota_server: EmbeddedServer) -> None:

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,13 +25,6 @@ from devtune_contract.server import (
 )
 from devtune_contract.signing import sign, verify
 from devtune_contract.suite.embedded import EmbeddedServer
-
-
-@pytest.fixture
-def server() -> Iterator[EmbeddedServer]:
-    embedded = EmbeddedServer()
-    yield embedded
-    embedded.close()
 
 
 def rotate_url(

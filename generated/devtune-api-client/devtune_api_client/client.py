@@ -319,49 +319,56 @@ class AuthenticatedClient:
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
 
 
+def _retry_delay(policy: RetryPolicy, attempt: int, waited: float, response: httpx.Response | None) -> float | None:
+    """Seconds to wait before the next attempt, or ``None`` when this outcome is final.
+
+    ``response`` is ``None`` when the connection never opened (the request was not sent).
+    """
+    if response is None:
+        enabled, delay = policy.retry_connect_errors, policy.backoff(attempt)
+    elif response.status_code == 429:
+        rate_limit = RateLimit.from_headers(response.headers)
+        enabled, delay = policy.retry_rate_limited, policy.delay_after_rate_limit(rate_limit, attempt)
+    else:
+        return None
+    if enabled and attempt < policy.max_attempts and waited + delay <= policy.max_wait:
+        return delay
+    return None
+
+
 def send(client: Client | AuthenticatedClient, kwargs: dict[str, Any]) -> httpx.Response:
     """Send a request, repeating it only where :class:`RetryPolicy` says that is safe."""
-    policy = client.retry
-    waited = 0.0
-    attempt = 1
+    waited, attempt = 0.0, 1
     while True:
         try:
             response = client.get_httpx_client().request(**kwargs)
         except NOT_SENT_ERRORS:
-            delay = policy.backoff(attempt)
-            if not _may_retry(policy, policy.retry_connect_errors, attempt, waited, delay):
+            delay = _retry_delay(client.retry, attempt, waited, None)
+            if delay is None:
                 raise
         else:
-            delay = policy.delay_after_rate_limit(RateLimit.from_headers(response.headers), attempt)
-            if response.status_code != 429 or not _may_retry(policy, policy.retry_rate_limited, attempt, waited, delay):
+            delay = _retry_delay(client.retry, attempt, waited, response)
+            if delay is None:
                 return response
             response.close()
         time.sleep(delay)
-        waited += delay
-        attempt += 1
+        waited, attempt = waited + delay, attempt + 1
 
 
 async def send_async(client: Client | AuthenticatedClient, kwargs: dict[str, Any]) -> httpx.Response:
     """The async twin of :func:`send`, with the same retry rules."""
-    policy = client.retry
-    waited = 0.0
-    attempt = 1
+    waited, attempt = 0.0, 1
     while True:
         try:
             response = await client.get_async_httpx_client().request(**kwargs)
         except NOT_SENT_ERRORS:
-            delay = policy.backoff(attempt)
-            if not _may_retry(policy, policy.retry_connect_errors, attempt, waited, delay):
+            delay = _retry_delay(client.retry, attempt, waited, None)
+            if delay is None:
                 raise
         else:
-            delay = policy.delay_after_rate_limit(RateLimit.from_headers(response.headers), attempt)
-            if response.status_code != 429 or not _may_retry(policy, policy.retry_rate_limited, attempt, waited, delay):
+            delay = _retry_delay(client.retry, attempt, waited, response)
+            if delay is None:
                 return response
             await response.aclose()
         await asyncio.sleep(delay)
-        waited += delay
-        attempt += 1
-
-
-def _may_retry(policy: RetryPolicy, enabled: bool, attempt: int, waited: float, delay: float) -> bool:
-    return enabled and attempt < policy.max_attempts and waited + delay <= policy.max_wait
+        waited, attempt = waited + delay, attempt + 1
