@@ -182,14 +182,17 @@ class ContractSession:
         url = f"{self.target}/projects/{uuid.uuid4()}/webhooks/{uuid.uuid4()}/rotate-secret"
         try:
             self.http.post(url, timeout=self.settings.request_timeout).close()
-        except requests.Timeout:
-            return (
-                f"no response from {_origin(self.target)} within "
-                f"{self.settings.request_timeout:g} s (DEVTUNE_REQUEST_TIMEOUT)"
-            )
         except requests.RequestException as error:
-            return f"cannot reach {_origin(self.target)}: {describe_transport_error(error)}"
+            return self._transport_failure(error)
         return None
+
+    def _transport_failure(self, error: requests.RequestException) -> str:
+        """One line for a request that got no response: timeout, refusal, DNS, TLS."""
+        origin = _origin(self.target)
+        if isinstance(error, requests.Timeout):
+            timeout = self.settings.request_timeout
+            return f"no response from {origin} within {timeout:g} s (DEVTUNE_REQUEST_TIMEOUT)"
+        return f"cannot reach {origin}: {describe_transport_error(error)}"
 
     def case(
         self,
@@ -240,16 +243,11 @@ class ContractSession:
     def _call(self, case: Any) -> Any:
         if self._broken is not None:
             self._fail(self._broken)
-        origin = _origin(self.target)
         try:
             return case.call(session=self.http, timeout=self.settings.request_timeout)
-        except requests.Timeout:
-            self._broken = (
-                f"no response from {origin} within {self.settings.request_timeout:g} s "
-                "(DEVTUNE_REQUEST_TIMEOUT)"
-            )
         except requests.RequestException as error:
-            self._broken = f"cannot reach {origin}: {describe_transport_error(error)}"
+            # Later exchanges fail at once with the same line instead of waiting again.
+            self._broken = self._transport_failure(error)
         self._fail(self._broken)
 
     def _validate(self, case: Any, response: Any, *, full: bool) -> None:
