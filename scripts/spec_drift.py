@@ -244,15 +244,7 @@ class Comparison:
         old_body, new_body = old_op.get("requestBody") or {}, new_op.get("requestBody") or {}
         if new_body.get("required") and not old_body.get("required"):
             self.add("breaking", "a request body became required")
-        for media, content in (old_body.get("content") or {}).items():
-            new_content = (new_body.get("content") or {}).get(media)
-            if new_content is not None:
-                self.schemas(
-                    content.get("schema"),
-                    new_content.get("schema"),
-                    f"request body ({media})",
-                    "request",
-                )
+        self.contents(old_body.get("content"), new_body.get("content"), "request body", "request")
 
     def responses(self, old_op: Mapping[str, Any], new_op: Mapping[str, Any]) -> None:
         old_responses, new_responses = old_op.get("responses") or {}, new_op.get("responses") or {}
@@ -264,18 +256,19 @@ class Comparison:
             )
         for status in sorted(old_responses.keys() & new_responses.keys()):
             old, new = old_responses[status], new_responses[status]
-            for media, content in (old.get("content") or {}).items():
-                new_content = (new.get("content") or {}).get(media)
-                if new_content is None:
-                    self.add("breaking", f"response {status} no longer returns {media}")
-                    continue
-                self.schemas(
-                    content.get("schema"),
-                    new_content.get("schema"),
-                    f"response {status} body",
-                    "response",
-                )
+            self.contents(old.get("content"), new.get("content"), f"response {status}", "response")
             self.headers(status, old.get("headers") or {}, new.get("headers") or {})
+
+    def contents(self, old: Any, new: Any, where: str, side: Side) -> None:
+        """Media types of a body: one the old contract used is gone, or its schema changed."""
+        old, new = old or {}, new or {}
+        for media, content in old.items():
+            if media not in new:
+                verb = "accepts" if side == "request" else "returns"
+                self.add("breaking", f"{where} no longer {verb} {media}")
+            else:
+                schemas = content.get("schema"), new[media].get("schema")
+                self.schemas(*schemas, f"{where} body", side)
 
     def headers(self, status: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         new_by_name = {name.lower(): header for name, header in new.items()}

@@ -214,6 +214,21 @@ RULES = [
 ]
 
 
+def rename_success_media_type(doc: dict[str, Any]) -> None:
+    content = operation(doc)["responses"]["200"]["content"]
+    content["application/vnd.devtune+json"] = content.pop("application/json")
+
+
+RULES.append(
+    (
+        "response media type replaced",
+        rename_success_media_type,
+        "breaking",
+        "response 200 no longer returns application/json",
+    )
+)
+
+
 def newer_document(mutation: Mutation) -> dict[str, Any]:
     doc = copy.deepcopy(BASE)
     mutation(doc)
