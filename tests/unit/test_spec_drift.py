@@ -70,6 +70,11 @@ def with_error_enum(values: list[str]) -> dict[str, Any]:
     return doc
 
 
+def rename_success_media_type(doc: dict[str, Any]) -> None:
+    content = operation(doc)["responses"]["200"]["content"]
+    content["application/vnd.devtune+json"] = content.pop("application/json")
+
+
 SCHEMAS = ["components", "schemas"]
 RESPONSES = ["paths", PATH, "post", "responses"]
 HEADERS = ["components", "headers"]
@@ -206,27 +211,18 @@ RULES = [
     ),
     ("description only", set_in(["paths", PATH, "post", "description"], "Reworded."), None, None),
     (
+        "response media type replaced",
+        rename_success_media_type,
+        "breaking",
+        "response 200 no longer returns application/json",
+    ),
+    (
         "unrelated operation added",
         set_in(["paths", "/projects"], {"get": {"responses": {"200": {"description": "x"}}}}),
         None,
         None,
     ),
 ]
-
-
-def rename_success_media_type(doc: dict[str, Any]) -> None:
-    content = operation(doc)["responses"]["200"]["content"]
-    content["application/vnd.devtune+json"] = content.pop("application/json")
-
-
-RULES.append(
-    (
-        "response media type replaced",
-        rename_success_media_type,
-        "breaking",
-        "response 200 no longer returns application/json",
-    )
-)
 
 
 def newer_document(mutation: Mutation) -> dict[str, Any]:
