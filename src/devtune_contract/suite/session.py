@@ -77,12 +77,16 @@ def bearer(key: str) -> str:
     return f"Bearer {key}"
 
 
-def to_exchange(case: Any, response: Any) -> Exchange:
-    """The neutral view of a schemathesis (case, response) pair; a response keeps its id."""
-    headers = {
+def response_headers(response: Any) -> dict[str, str]:
+    """A schemathesis response's headers, lower-cased, first value of each."""
+    return {
         name.lower(): value[0] if isinstance(value, list) else str(value)
         for name, value in response.headers.items()
     }
+
+
+def to_exchange(case: Any, response: Any) -> Exchange:
+    """The neutral view of a schemathesis (case, response) pair; a response keeps its id."""
     path = case.path_parameters or {}
     return Exchange(
         method=case.method,
@@ -90,7 +94,7 @@ def to_exchange(case: Any, response: Any) -> Exchange:
         webhook_id=None if path.get("webhookId") is None else str(path["webhookId"]),
         authorization=response.request.headers.get("Authorization"),
         status=response.status_code,
-        headers=headers,
+        headers=response_headers(response),
         body=response.content or b"",
         id=_exchange_id(response),
     )
@@ -258,9 +262,10 @@ class ContractSession:
         )
 
     def _wait_for_reset(self, response: Any) -> None:
-        raw = response.headers.get(RESET) or response.headers.get("X-RateLimit-Reset") or ["0"]
-        reset = int(raw[0] if isinstance(raw, list) else raw)
-        delay = max(0.0, reset - time.time()) + RESET_MARGIN
+        reset = response_headers(response).get(RESET, "").strip()
+        # The checks already failed a 429 with a malformed Reset; this only has to be safe.
+        delay = max(0.0, int(reset) - time.time()) if reset.isdigit() else 1.0
+        delay += RESET_MARGIN
         if delay > self.settings.max_reset_wait:
             self._fail(
                 f"429 asks for a {delay:.0f} s wait, more than DEVTUNE_MAX_RESET_WAIT="
