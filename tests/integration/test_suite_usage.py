@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from suite_runner import run_suite
+from suite_runner import SuiteRun, run_suite
+
+from devtune_contract.server import ServerConfig
+from devtune_contract.suite.embedded import EmbeddedServer
 
 KEY = "dtk_live_" + "0" * 64
 IDS = {
@@ -75,8 +78,6 @@ def test_missing_ids_are_named(tmp_path: Path) -> None:
 
 
 def test_skips_are_listed_with_reasons(tmp_path: Path) -> None:
-    from devtune_contract.suite.embedded import EmbeddedServer
-
     server = EmbeddedServer()
     try:
         environment = server.environment()
@@ -87,3 +88,38 @@ def test_skips_are_listed_with_reasons(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert "SKIP  test  test_read_only_key_is_forbidden" in run.output
     assert "DEVTUNE_READONLY_API_KEY is not set" in run.output
+
+
+def run_against_reference(
+    tmp_path: Path, config: ServerConfig | None = None, **settings: str
+) -> SuiteRun:
+    server = EmbeddedServer(config)
+    try:
+        return run_suite({**server.environment(), **settings}, tmp_path)
+    finally:
+        server.close()
+
+
+def test_rotation_cap_is_never_exceeded(tmp_path: Path) -> None:
+    run = run_against_reference(tmp_path, DEVTUNE_MAX_ROTATIONS="2")
+    assert run.returncode == 0
+    assert run.summary["rotations"] == 0
+    verdict = run.summary["scenarios"]["test_rotation_returns_a_new_secret_each_time"]
+    assert verdict == {"verdict": "skip", "detail": "DEVTUNE_MAX_ROTATIONS=2 < 3"}
+
+
+def test_a_demanded_rate_limit_that_never_comes_fails(tmp_path: Path) -> None:
+    run = run_against_reference(
+        tmp_path, ServerConfig(rate_limit=100_000), DEVTUNE_REQUIRE_RATE_LIMIT="1"
+    )
+    assert run.returncode == 1
+    probe = run.summary["scenarios"]["test_rate_limit_is_enforced_with_documented_headers"]
+    assert probe["verdict"] == "fail"
+    assert "no 429 within 200 requests" in probe["detail"]
+
+
+def test_the_deadline_stops_the_run(tmp_path: Path) -> None:
+    run = run_against_reference(tmp_path, DEVTUNE_DEADLINE="0.001")
+    assert run.returncode == 1
+    assert "the run passed its deadline of 0.001 s (DEVTUNE_DEADLINE)" in run.output
+    assert run.summary["requests"] == 0

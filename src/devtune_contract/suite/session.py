@@ -230,7 +230,9 @@ class ContractSession:
 
     def _guard(self, case: Any) -> None:
         if self.ledger.elapsed > self.settings.deadline:
-            self._fail(f"the run passed its deadline of {self.settings.deadline:.0f} s")
+            self._fail(
+                f"the run passed its deadline of {self.settings.deadline:g} s (DEVTUNE_DEADLINE)"
+            )
         if self._may_rotate(case) and self.ledger.rotations >= self.settings.max_rotations:
             pytest.skip(
                 f"rotation cap reached (DEVTUNE_MAX_ROTATIONS={self.settings.max_rotations})"
