@@ -75,8 +75,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    _redact(report)
     _record_outcome(item, report)
+    _redact(report)
     return report
 
 
@@ -104,10 +104,13 @@ def _record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
     ledger = current_session().ledger
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-        ledger.record_scenario(item.name, "skip", reason.removeprefix("Skipped: "))
+        reason = current_session().redactor.redact(reason.removeprefix("Skipped: "))
+        ledger.record_scenario(item.name, "skip", reason)
     elif report.failed:
-        first_line = next(iter(_lines(report.longreprtext)), "failed")
-        ledger.record_scenario(item.name, "fail", first_line)
+        crash = getattr(report.longrepr, "reprcrash", None)
+        text = crash.message if crash is not None else report.longreprtext
+        first_line = next(iter(_lines(text)), "failed").removeprefix("Failed: ")
+        ledger.record_scenario(item.name, "fail", current_session().redactor.redact(first_line))
     else:
         ledger.record_scenario(item.name, "pass")
 
@@ -117,8 +120,9 @@ def _lines(text: str) -> Iterator[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     errors = [line.removeprefix("E").strip() for line in lines if line.startswith("E ")]
     for line in errors or lines:
-        line = line.lstrip("|+ ").strip()
-        if line and not line.startswith(("-", "_", "[", "File ", "Traceback", "Exception Group")):
+        line = line.lstrip("|+- ").strip()
+        noise = ("File ", "Traceback", "Exception Group", "Schemathesis found")
+        if any(ch.isalnum() for ch in line) and not line.startswith(noise):
             yield line[:160]
 
 
