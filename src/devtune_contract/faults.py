@@ -73,7 +73,7 @@ class RewritingPolicy(Policy):
 
 def with_body(outcome: Outcome, **changes: Any) -> Outcome:
     """``outcome`` with top-level body fields replaced (``None`` removes a field)."""
-    body = {**(outcome.body or {}), **changes}
+    body = {**outcome.body, **changes}
     return attrs.evolve(outcome, body={k: v for k, v in body.items() if v is not None})
 
 
@@ -112,7 +112,7 @@ class UndocumentedStatusForUnknownWebhook(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
         if outcome.status != 404:
             return outcome
-        return attrs.evolve(outcome, status=422, body={**(outcome.body or {}), "status": 422})
+        return attrs.evolve(with_body(outcome, status=422), status=422)
 
 
 # --- scenario: authentication, authorisation and resources ------------------------------

@@ -17,7 +17,7 @@ ROTATE_PATH = API_PREFIX + "/projects/{project_id}/webhooks/{webhook_id}/rotate-
 
 
 def render(outcome: Outcome) -> Response:
-    content = None if outcome.body is None else json.dumps(outcome.body, separators=(",", ":"))
+    content = json.dumps(outcome.body, separators=(",", ":"))
     return Response(
         content, status_code=outcome.status, headers=outcome.headers, media_type=outcome.media_type
     )

@@ -51,7 +51,7 @@ class Outcome:
     """A response before serialisation: status, JSON body and extra headers."""
 
     status: int
-    body: dict[str, Any] | None
+    body: dict[str, Any]
     headers: dict[str, str] = attrs.field(factory=dict)
     media_type: str = "application/json"
 
