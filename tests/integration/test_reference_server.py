@@ -23,7 +23,7 @@ from devtune_contract.server import (
     create_app,
     seed_demo,
 )
-from devtune_contract.signing import sign, verify
+from devtune_contract.signing import SIGNATURE_HEADER, sign, verify
 from devtune_contract.suite.embedded import EmbeddedServer
 
 
@@ -276,7 +276,8 @@ def test_old_secret_stops_verifying_after_rotation(server: EmbeddedServer) -> No
     delivery = b'{"event": "citation.created"}'
     old_secret = server.store.current_secret(server.demo.webhook_id)
     assert old_secret is not None
-    old_signature = sign(delivery, old_secret)
+    old_headers = {SIGNATURE_HEADER: sign(delivery, old_secret)}  # as a delivery carries it
+    old_signature = old_headers[SIGNATURE_HEADER]
     new_secret = httpx.post(rotate_url(server), headers=auth(server.demo.write_key)).json()["data"][
         "secret"
     ]
