@@ -30,7 +30,7 @@ def success_envelope(exchange: Exchange, run: RunState) -> None:
     """200 carries ``data.secret`` and ``meta`` with a fresh timestamp and the path's project."""
     if exchange.status != 200:
         return
-    body = exchange.json()
+    body = exchange.parsed_body
     if not isinstance(body, dict):
         raise ContractViolation("200 body is not a JSON object")
     data = body.get("data")
@@ -78,7 +78,7 @@ def error_envelope(exchange: Exchange, run: RunState) -> None:
     """Errors are ``{error, message, status}`` with the HTTP status and its documented code."""
     if exchange.status < 400:
         return
-    body = exchange.json()
+    body = exchange.parsed_body
     if not isinstance(body, dict):
         raise ContractViolation(f"{exchange.status} body is not a JSON object")
     missing = [field for field in ("error", "message", "status") if field not in body]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -33,8 +34,9 @@ class Exchange:
             media.startswith("application/") and media.endswith("+json")
         )
 
-    def json(self) -> Any:
-        """The decoded body, or ``None`` when it is not JSON at all."""
+    @functools.cached_property
+    def parsed_body(self) -> Any:
+        """The decoded body, or ``None`` when it is not JSON at all; decoded once."""
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError):

@@ -54,7 +54,7 @@ def rate_limited_response(exchange: Exchange, run: RunState) -> None:
     remaining = _integer(exchange, REMAINING)
     if remaining != 0:
         raise ContractViolation(f"429 with {REMAINING} {remaining}, must be 0")
-    body = exchange.json()
+    body = exchange.parsed_body
     code = body.get("error") if isinstance(body, dict) else None
     if code != "rate_limit_exceeded":
         raise ContractViolation(f"429 error code is {code!r}, documented: 'rate_limit_exceeded'")

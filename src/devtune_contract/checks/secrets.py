@@ -21,7 +21,7 @@ def returned_secret(exchange: Exchange) -> str | None:
     """``data.secret`` of a 200 response, when it is a non-empty string."""
     if exchange.status != 200:
         return None
-    body = exchange.json()
+    body = exchange.parsed_body
     data = body.get("data") if isinstance(body, dict) else None
     secret = data.get("secret") if isinstance(data, dict) else None
     return secret if isinstance(secret, str) and secret else None

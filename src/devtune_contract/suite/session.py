@@ -49,21 +49,26 @@ RESET_MARGIN = 0.5
 MAX_RATE_LIMIT_WAITS = 3
 
 
-class _ExchangeIds:
-    """A stable number per response object (responses have ``__slots__``, so no attribute)."""
+class _Exchanges:
+    """One :class:`Exchange` per response object, built once however many checks read it.
+
+    Responses have ``__slots__``, so the view cannot be attached to them; this map keeps each
+    response alive, which keeps ``id()`` unique and gives every exchange a stable number.
+    """
 
     def __init__(self) -> None:
         self._counter = itertools.count(1)
-        self._ids: dict[int, tuple[Any, int]] = {}  # keeps each response alive: ids stay unique
+        self._views: dict[int, tuple[Any, Exchange]] = {}
 
-    def __call__(self, response: Any) -> int:
-        known = self._ids.get(id(response))
+    def view(self, case: Any, response: Any) -> Exchange:
+        known = self._views.get(id(response))
         if known is None:
-            known = self._ids[id(response)] = (response, next(self._counter))
+            exchange = _build_exchange(case, response, next(self._counter))
+            known = self._views[id(response)] = (response, exchange)
         return known[1]
 
 
-_exchange_id = _ExchangeIds()
+_exchanges = _Exchanges()
 
 
 def spec_path() -> Path:
@@ -88,6 +93,10 @@ def response_headers(response: Any) -> dict[str, str]:
 
 def to_exchange(case: Any, response: Any) -> Exchange:
     """The neutral view of a schemathesis (case, response) pair; a response keeps its id."""
+    return _exchanges.view(case, response)
+
+
+def _build_exchange(case: Any, response: Any, exchange_id: int) -> Exchange:
     path = case.path_parameters or {}
     return Exchange(
         method=case.method,
@@ -97,7 +106,7 @@ def to_exchange(case: Any, response: Any) -> Exchange:
         status=response.status_code,
         headers=response_headers(response),
         body=response.content or b"",
-        id=_exchange_id(response),
+        id=exchange_id,
     )
 
 
