@@ -77,6 +77,12 @@ def with_body(outcome: Outcome, **changes: Any) -> Outcome:
     return attrs.evolve(outcome, body={k: v for k, v in body.items() if v is not None})
 
 
+def unrestricted_key_for_path(request: RotateRequest, key_id: str) -> ApiKey:
+    """The key a careless server imagines: every scope, on whatever project the path names."""
+    project = canonical_uuid(request.project_id) or request.project_id
+    return ApiKey(id=key_id, project_id=project, scopes=None, expires_at=None)
+
+
 # --- generated: what schemathesis' own checks must catch ---------------------------------
 
 
@@ -127,8 +133,7 @@ class UndocumentedStatusForUnknownWebhook(RewritingPolicy):
 class AcceptsMissingKey(Policy):
     def authenticate(self, request: RotateRequest) -> ApiKey | None:
         if request.authorization is None:
-            project = canonical_uuid(request.project_id) or request.project_id
-            return ApiKey(id="anonymous", project_id=project, scopes=None, expires_at=None)
+            return unrestricted_key_for_path(request, "anonymous")
         return super().authenticate(request)
 
 
@@ -142,8 +147,7 @@ class AcceptsUnknownKeys(Policy):
     def authenticate(self, request: RotateRequest) -> ApiKey | None:
         key = super().authenticate(request)
         if key is None and request.authorization:
-            project = canonical_uuid(request.project_id) or request.project_id
-            return ApiKey(id="unknown", project_id=project, scopes=None, expires_at=None)
+            return unrestricted_key_for_path(request, "unknown")
         return key
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from devtune_contract.checks.exchange import ContractViolation, Exchange
+from devtune_contract.checks.exchange import ContractViolation, Exchange, same_id
 from devtune_contract.checks.run import RunState
 
 # The documented error code for each status; 405 is the one undocumented status a
@@ -63,15 +62,8 @@ def _check_timestamp(value: object, run: RunState) -> None:
 def _check_project(value: object, path_project: str | None) -> None:
     if not isinstance(value, str):
         raise ContractViolation("meta.projectId is missing")
-    if path_project is None or _as_uuid(value) != _as_uuid(path_project):
+    if not same_id(value, path_project):
         raise ContractViolation(f"meta.projectId {value!r} is not the path's {path_project!r}")
-
-
-def _as_uuid(value: str) -> uuid.UUID | str:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return value
 
 
 def error_envelope(exchange: Exchange, run: RunState) -> None:

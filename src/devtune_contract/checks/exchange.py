@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,16 @@ class Exchange:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             return None
+
+
+def same_id(value: object, expected: object) -> bool:
+    """Whether two ids name the same resource: as UUIDs when both parse, else as text."""
+    if value is None or expected is None:
+        return False
+    try:
+        return uuid.UUID(str(value)) == uuid.UUID(str(expected))
+    except ValueError:
+        return str(value) == str(expected)
 
 
 class ContractViolation(AssertionError):

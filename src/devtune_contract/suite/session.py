@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from devtune_contract.checks import ALL_CHECKS, Check, Exchange, RunState
+from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
 from devtune_contract.masking import Redactor
 from devtune_contract.settings import Settings
@@ -235,7 +236,7 @@ class ContractSession:
             self._validate(case, response, full=generated and response.status_code != 429)
             if response.status_code != 429 or not wait_on_429:
                 return response
-            self._wait_for_reset(response)
+            self._wait_for_reset(to_exchange(case, response))
         self._fail(f"still rate limited after waiting {MAX_RATE_LIMIT_WAITS} times for the reset")
 
     def _guard(self, case: Any) -> None:
@@ -252,8 +253,8 @@ class ContractSession:
         path = case.path_parameters or {}
         return (
             case.method.upper() == "POST"
-            and _same_id(path.get("projectId"), self.settings.project_id)
-            and _same_id(path.get("webhookId"), self.settings.webhook_id)
+            and same_id(path.get("projectId"), self.settings.project_id)
+            and same_id(path.get("webhookId"), self.settings.webhook_id)
         )
 
     def _call(self, case: Any) -> Any:
@@ -282,8 +283,8 @@ class ContractSession:
             return
         self._fail(report)  # outside the except block, so no chained traceback
 
-    def _wait_for_reset(self, response: Any) -> None:
-        reset = response_headers(response).get(RESET, "").strip()
+    def _wait_for_reset(self, exchange: Exchange) -> None:
+        reset = exchange.headers.get(RESET, "").strip()
         # The checks already failed a 429 with a malformed Reset; this only has to be safe.
         delay = max(0.0, int(reset) - time.time()) if reset.isdigit() else 1.0
         delay += RESET_MARGIN
@@ -298,15 +299,6 @@ class ContractSession:
 
     def _fail(self, message: str) -> NoReturn:
         pytest.fail(self.redactor.redact(message), pytrace=False)
-
-
-def _same_id(value: object, expected: str | None) -> bool:
-    if value is None or expected is None:
-        return False
-    try:
-        return uuid.UUID(str(value)) == uuid.UUID(expected)
-    except ValueError:
-        return str(value) == expected
 
 
 def _origin(url: str) -> str:
