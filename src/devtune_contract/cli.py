@@ -77,6 +77,9 @@ def serve(args: argparse.Namespace) -> int:
             "DEVTUNE_WEBHOOK_ID": demo.webhook_id,
             "DEVTUNE_API_KEY": demo.write_key,
             "DEVTUNE_READONLY_API_KEY": demo.read_only_key,
+            # Another project and its webhook, disposable: the suite's BOLA tests aim at them.
+            "DEVTUNE_FOREIGN_PROJECT_ID": demo.foreign_project_id,
+            "DEVTUNE_FOREIGN_WEBHOOK_ID": demo.foreign_webhook_id,
         }
         announce(credentials, args.env_file)
     config = ServerConfig(

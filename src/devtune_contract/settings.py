@@ -31,6 +31,8 @@ class Settings:
     project_id: str | None = None
     webhook_id: str | None = None
     readonly_api_key: str | None = attrs.field(default=None, repr=False)
+    foreign_project_id: str | None = None
+    foreign_webhook_id: str | None = None
     request_timeout: float = 10.0
     deadline: float = 600.0
     clock_skew: float = 300.0
@@ -55,8 +57,8 @@ class Settings:
     def summary_path(self) -> Path:
         return self.report_dir / "contract-summary.json"
 
-    def secrets(self) -> tuple[str, ...]:
-        """Every configured credential, for the redactor."""
+    def api_keys(self) -> tuple[str, ...]:
+        """Every configured API key (write and read-only), for the redactor and echo checks."""
         return tuple(k for k in (self.api_key, self.readonly_api_key) if k)
 
     @classmethod
@@ -69,6 +71,8 @@ class Settings:
             project_id=reader.text("DEVTUNE_PROJECT_ID"),
             webhook_id=reader.text("DEVTUNE_WEBHOOK_ID"),
             readonly_api_key=reader.text("DEVTUNE_READONLY_API_KEY"),
+            foreign_project_id=reader.text("DEVTUNE_FOREIGN_PROJECT_ID"),
+            foreign_webhook_id=reader.text("DEVTUNE_FOREIGN_WEBHOOK_ID"),
             request_timeout=reader.number("DEVTUNE_REQUEST_TIMEOUT", float, 10.0),
             deadline=reader.number("DEVTUNE_DEADLINE", float, 600.0),
             clock_skew=reader.number("DEVTUNE_CLOCK_SKEW", float, 300.0),

@@ -108,8 +108,8 @@ def test_status_matrix_over_raw_http(
     demo = server.demo
     url = rotate_url(
         server,
-        resolve_id(server, project, demo.project_id, demo.other_project_id),
-        resolve_id(server, webhook, demo.webhook_id, demo.other_webhook_id),
+        resolve_id(server, project, demo.project_id, demo.foreign_project_id),
+        resolve_id(server, webhook, demo.webhook_id, demo.foreign_webhook_id),
     )
     response = httpx.post(url, headers=resolve_authorization(server, key))
     assert_error(response, status, code)

@@ -67,7 +67,7 @@ def fresh_secret(exchange: Exchange, run: RunState) -> None:
 def no_credential_echo(exchange: Exchange, run: RunState) -> None:
     """No response body repeats the API key the request carried (or any configured key)."""
     sent = bearer_token(exchange.authorization)
-    keys = {k for k in (sent, *run.settings.secrets()) if k and len(k) >= 16}
+    keys = {k for k in (sent, *run.settings.api_keys()) if k and len(k) >= 16}
     text = exchange.body.decode(errors="replace")
     for key in keys:
         if key in text:

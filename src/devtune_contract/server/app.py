@@ -32,6 +32,7 @@ def create_app(policy: Policy) -> Starlette:
                 project_id=request.path_params["project_id"],
                 webhook_id=request.path_params["webhook_id"],
                 authorization=request.headers.get("authorization"),
+                client=request.client.host if request.client else None,
             )
         )
         return render(outcome)

@@ -61,6 +61,7 @@ class RotateRequest:
     project_id: str
     webhook_id: str
     authorization: str | None = attrs.field(repr=False)
+    client: str | None = None  # the peer's address, for limits counted per client
 
 
 def utc_timestamp() -> str:

@@ -206,20 +206,24 @@ class DemoData:
     webhook_id: str
     write_key: str = attrs.field(repr=False)
     read_only_key: str = attrs.field(repr=False)
-    other_project_id: str
-    other_webhook_id: str
+    foreign_project_id: str
+    foreign_webhook_id: str
 
 
 def seed_demo(store: Store) -> DemoData:
-    """A project with a webhook, a write key and a read-only key, plus a second project."""
+    """A project with a webhook, a write key and a read-only key, plus a foreign project.
+
+    The foreign project and its webhook belong to no demo key: the suite's object-level
+    authorization tests aim the demo keys at them and expect them never to rotate.
+    """
     project_id = store.create_project("demo")
-    other_project_id = store.create_project("other")
+    foreign_project_id = store.create_project("other")
     read_scopes = frozenset({"webhooks.read"})
     return DemoData(
         project_id=project_id,
         webhook_id=store.create_webhook(project_id),
         write_key=store.create_api_key(project_id, frozenset({WEBHOOKS_WRITE})).key,
         read_only_key=store.create_api_key(project_id, read_scopes).key,
-        other_project_id=other_project_id,
-        other_webhook_id=store.create_webhook(other_project_id),
+        foreign_project_id=foreign_project_id,
+        foreign_webhook_id=store.create_webhook(foreign_project_id),
     )

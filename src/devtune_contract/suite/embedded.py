@@ -39,6 +39,8 @@ class EmbeddedServer:
             project_id=self.demo.project_id,
             webhook_id=self.demo.webhook_id,
             readonly_api_key=self.demo.read_only_key,
+            foreign_project_id=self.demo.foreign_project_id,
+            foreign_webhook_id=self.demo.foreign_webhook_id,
         )
 
     def environment(self) -> dict[str, str]:
@@ -49,6 +51,8 @@ class EmbeddedServer:
             "DEVTUNE_PROJECT_ID": self.demo.project_id,
             "DEVTUNE_WEBHOOK_ID": self.demo.webhook_id,
             "DEVTUNE_READONLY_API_KEY": self.demo.read_only_key,
+            "DEVTUNE_FOREIGN_PROJECT_ID": self.demo.foreign_project_id,
+            "DEVTUNE_FOREIGN_WEBHOOK_ID": self.demo.foreign_webhook_id,
         }
 
     def close(self) -> None:

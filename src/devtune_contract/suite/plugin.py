@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.xmlpath:
         settings.report_dir.mkdir(parents=True, exist_ok=True)
         config.option.xmlpath = str(settings.junit_path)
-    session = ContractSession(settings, Redactor(settings.secrets()))
+    session = ContractSession(settings, Redactor(settings.api_keys()))
     _state["session"] = session
     unreachable = session.preflight()
     if unreachable is not None:
