@@ -1,0 +1,139 @@
+"""The report in the languages CI speaks: text, JSON, GitHub workflow commands, JUnit, Markdown.
+
+Every renderer takes the same ``Gate`` as the exit code, so what a format marks as failing is
+exactly what makes the run exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from devtune_contract.drift.model import Change, Gate, Level, Report
+
+NO_CHANGES = "no changes to the operations in openapi.json"
+
+
+def summary(report: Report) -> str:
+    if not report.changes:
+        return NO_CHANGES
+    counts = ", ".join(f"{report.count(level)} {level.value}" for level in Level)
+    return f"{counts} change(s) in {len(report.operations)} compared operation(s)"
+
+
+def render_text(report: Report, gate: Gate) -> str:
+    lines = [
+        f"{change.level.name:12} {change.operation}: {change.message}  [{change.pointer}]"
+        for change in report.ordered()
+    ]
+    return "\n".join([*lines, summary(report)])
+
+
+def render_json(report: Report, gate: Gate) -> str:
+    document = {
+        **{level.value: report.count(level) for level in Level},
+        "operations": list(report.operations),
+        "exit_code": gate.exit_code(report),
+        "changes": [
+            {
+                "level": change.level.value,
+                "rule": change.rule,
+                "operation": change.operation,
+                "pointer": change.pointer,
+                "message": change.message,
+                "fails": gate.fails(change),
+            }
+            for change in report.ordered()
+        ],
+    }
+    return json.dumps(document, indent=2)
+
+
+def escape_data(text: str) -> str:
+    """Workflow command message escaping (as @actions/core does)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(change: Change, gate: Gate) -> str:
+    if gate.fails(change):
+        command = "error"
+    else:
+        command = "notice" if change.level is Level.COMPATIBLE else "warning"
+    title = escape_property(f"{change.level.name} {change.rule}")
+    message = escape_data(f"{change.operation}: {change.message} [{change.pointer}]")
+    return f"::{command} title={title}::{message}"
+
+
+def render_github(report: Report, gate: Gate) -> str:
+    lines = [github_command(change, gate) for change in report.ordered()]
+    return "\n".join([*lines, f"::notice title=API drift::{escape_data(summary(report))}"])
+
+
+def render_junit(report: Report, gate: Gate) -> str:
+    """One test case per compared operation; one failure per change that fails the gate."""
+    failed = {c.operation for c in report.changes if gate.fails(c)}
+    suites = ET.Element("testsuites", name="devtune-contract drift")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="upstream drift",
+        tests=str(len(report.operations)),
+        failures=str(len(failed)),
+        errors="0",
+    )
+    for operation in report.operations:
+        case = ET.SubElement(suite, "testcase", classname="drift", name=operation)
+        changes = [c for c in report.ordered() if c.operation == operation]
+        for change in changes:
+            if gate.fails(change):
+                failure = ET.SubElement(
+                    case, "failure", type=change.level.name, message=change.message
+                )
+                failure.text = f"{change.rule} at {change.pointer}"
+        passing = [c for c in changes if not gate.fails(c)]
+        if passing:
+            output = ET.SubElement(case, "system-out")
+            output.text = "\n".join(f"{c.level.name} {c.message} [{c.pointer}]" for c in passing)
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def markdown_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report, gate: Gate) -> str:
+    verdict = "fails" if gate.exit_code(report) else "passes"
+    lines = [f"### Upstream API drift: {verdict}", "", summary(report)]
+    if report.changes:
+        lines += ["", "| Level | Operation | Change | Where |", "|---|---|---|---|"]
+        lines += [
+            "| "
+            + " | ".join(
+                markdown_cell(cell)
+                for cell in (
+                    f"{'**' + c.level.name + '**' if gate.fails(c) else c.level.name}",
+                    c.operation,
+                    c.message,
+                    f"`{c.pointer}`",
+                )
+            )
+            + " |"
+            for c in report.ordered()
+        ]
+    return "\n".join(lines)
+
+
+Renderer = Callable[[Report, Gate], str]
+FORMATS: dict[str, Renderer] = {
+    "text": render_text,
+    "json": render_json,
+    "github": render_github,
+    "junit": render_junit,
+    "markdown": render_markdown,
+}

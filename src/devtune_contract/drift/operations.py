@@ -1,0 +1,549 @@
+"""Rules for the parts of an operation around its schemas: path, parameters, bodies, responses,
+headers, security. Only the operations of the pinned contract are compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from devtune_contract.drift.model import DriftError, Findings, Level, Location, Report, Side, escape
+from devtune_contract.drift.resolve import Resolver
+from devtune_contract.drift.schemas import SchemaComparer
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
+ParameterKey = tuple[str, str]
+
+
+def template_shape(path: str) -> str:
+    """The path with parameter names erased: renaming a parameter keeps the shape."""
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    for path, item in document["paths"].items():
+        if isinstance(item, Mapping):
+            for method in METHODS:
+                if isinstance(item.get(method), Mapping):
+                    yield path, method, item
+
+
+def find_counterpart(
+    newer: Mapping[str, Any], path: str, method: str, operation_id: str | None
+) -> tuple[str, Mapping[str, Any] | None] | None:
+    """The newer path and its path item for an operation, by path shape, then operationId.
+
+    Returns ``(path, None)`` when the path survives but the method does not, and ``None`` when
+    the operation cannot be found at all.
+    """
+    shape = template_shape(path)
+    for new_path, item in newer["paths"].items():
+        if template_shape(new_path) == shape and isinstance(item, Mapping):
+            return new_path, item if isinstance(item.get(method), Mapping) else None
+    for new_path, new_method, item in operations(newer):
+        if (
+            new_method == method
+            and operation_id
+            and item[method].get("operationId") == operation_id
+        ):
+            return new_path, item
+    return None
+
+
+def as_object(node: Any, resolver: Resolver, where: Location) -> Mapping[str, Any]:
+    if node is None:
+        return {}
+    if not isinstance(node, Mapping):
+        raise DriftError(f"{where.pointer} is a {type(node).__name__}, not an object")
+    return resolver.follow(node)[1]
+
+
+@attrs.define
+class OperationPair:
+    """One pinned operation and its upstream counterpart, with everything the rules need."""
+
+    old_doc: Mapping[str, Any]
+    new_doc: Mapping[str, Any]
+    old_path: str
+    new_path: str
+    method: str
+    old_item: Mapping[str, Any]
+    new_item: Mapping[str, Any]
+    schemas: SchemaComparer
+    where: Location
+
+    @property
+    def findings(self) -> Findings:
+        return self.schemas.findings
+
+    @property
+    def old(self) -> Mapping[str, Any]:
+        return self.old_item[self.method]  # type: ignore[no-any-return]
+
+    @property
+    def new(self) -> Mapping[str, Any]:
+        return self.new_item[self.method]  # type: ignore[no-any-return]
+
+    def old_object(self, node: Any, where: Location) -> Mapping[str, Any]:
+        return as_object(node, self.schemas.old, where)
+
+    def new_object(self, node: Any, where: Location) -> Mapping[str, Any]:
+        return as_object(node, self.schemas.new, where)
+
+
+def flag(
+    pair: OperationPair,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    keyword: str,
+    where: Location,
+    *,
+    when_set: Level,
+    when_unset: Level,
+    rule: str,
+) -> None:
+    """A boolean field that matters one way: ``when_set`` if it became true, else ``when_unset``."""
+    before, after = bool(old.get(keyword, False)), bool(new.get(keyword, False))
+    if before != after:
+        level = when_set if after else when_unset
+        message = f"now {keyword}" if after else f"no longer {keyword}"
+        pair.findings.add(
+            level, f"{rule}-{keyword}-{'set' if after else 'unset'}", where.at(keyword), message
+        )
+
+
+# --- path -------------------------------------------------------------------------------------
+
+
+def compare_path(pair: OperationPair) -> None:
+    if template_shape(pair.new_path) != template_shape(pair.old_path):
+        pair.findings.add(
+            Level.BREAKING, "operation-moved", pair.where, f"operation moved to {pair.new_path}"
+        )
+    old_names = re.findall(r"\{([^}]*)\}", pair.old_path)
+    new_names = re.findall(r"\{([^}]*)\}", pair.new_path)
+    for index, name in enumerate(old_names):
+        if index >= len(new_names):
+            pair.findings.add(
+                Level.BREAKING,
+                "path-parameter-removed",
+                pair.where,
+                f"path parameter {name!r} removed",
+            )
+        elif new_names[index] != name:
+            pair.findings.add(
+                Level.BREAKING,
+                "path-parameter-renamed",
+                pair.where,
+                f"path parameter {name!r} renamed to {new_names[index]!r}",
+            )
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+def parameter_key(parameter: Mapping[str, Any]) -> ParameterKey:
+    where, name = str(parameter.get("in")), str(parameter.get("name"))
+    return where, name.lower() if where == "header" else name
+
+
+def collect_parameters(
+    item: Mapping[str, Any], method: str, resolver: Resolver, where: Location
+) -> dict[ParameterKey, tuple[Location, Mapping[str, Any]]]:
+    """Path-item and operation parameters by (in, name); the operation's win, as in OpenAPI."""
+    found: dict[ParameterKey, tuple[Location, Mapping[str, Any]]] = {}
+    item_where = Location(where.pointer.rsplit("/", 1)[0], where.label)
+    for container, at in ((item, item_where), (item[method], where)):
+        for index, node in enumerate(container.get("parameters") or ()):
+            location = at.at("parameters", index)
+            parameter = as_object(node, resolver, location)
+            key = parameter_key(parameter)
+            found[key] = (
+                location.named(f"{key[0]} parameter {parameter.get('name')!r}"),
+                parameter,
+            )
+    return found
+
+
+def compare_parameters(pair: OperationPair) -> None:
+    old = collect_parameters(pair.old_item, pair.method, pair.schemas.old, pair.where)
+    new = collect_parameters(pair.new_item, pair.method, pair.schemas.new, pair.where)
+    renames = dict(
+        zip(
+            re.findall(r"\{([^}]*)\}", pair.old_path),
+            re.findall(r"\{([^}]*)\}", pair.new_path),
+            strict=False,
+        )
+    )
+    matched: set[ParameterKey] = set()
+    for (place, name), (where, old_parameter) in old.items():
+        key = (place, renames.get(name, name)) if place == "path" else (place, name)
+        matched.add(key)
+        if key in new:
+            compare_parameter(pair, old_parameter, new[key][1], where)
+        elif place != "path":  # path parameters are covered by the path rules
+            pair.findings.add(
+                Level.WARNING, "request-parameter-removed", where, "removed (clients still send it)"
+            )
+    for key, (_, new_parameter) in new.items():
+        if key in matched or key[0] == "path":
+            continue
+        required = bool(new_parameter.get("required"))
+        level = Level.BREAKING if required else Level.COMPATIBLE
+        kind = "required" if required else "optional"
+        at = pair.where.at("parameters").named(f"{key[0]} parameter {new_parameter.get('name')!r}")
+        pair.findings.add(level, f"request-{kind}-parameter-added", at, f"new {kind} parameter")
+
+
+def serialization(parameter: Mapping[str, Any]) -> tuple[str, bool]:
+    style = str(parameter.get("style", DEFAULT_STYLE.get(str(parameter.get("in")), "simple")))
+    return style, bool(parameter.get("explode", style == "form"))
+
+
+PARAMETER_FIELDS = frozenset(
+    {
+        "name",
+        "in",
+        "required",
+        "deprecated",
+        "style",
+        "explode",
+        "allowEmptyValue",
+        "allowReserved",
+        "schema",
+        "content",
+    }
+)
+
+
+def compare_parameter(
+    pair: OperationPair, old: Mapping[str, Any], new: Mapping[str, Any], where: Location
+) -> None:
+    flag(
+        pair,
+        old,
+        new,
+        "required",
+        where,
+        when_set=Level.BREAKING,
+        when_unset=Level.COMPATIBLE,
+        rule="request-parameter",
+    )
+    flag(
+        pair,
+        old,
+        new,
+        "deprecated",
+        where,
+        when_set=Level.WARNING,
+        when_unset=Level.COMPATIBLE,
+        rule="request-parameter",
+    )
+    # Accepting empty or unencoded reserved values is a widening; withdrawing it a narrowing.
+    for keyword in ("allowEmptyValue", "allowReserved"):
+        flag(
+            pair,
+            old,
+            new,
+            keyword,
+            where,
+            when_set=Level.COMPATIBLE,
+            when_unset=Level.BREAKING,
+            rule="request-parameter",
+        )
+    if serialization(old) != serialization(new):
+        pair.findings.add(
+            Level.BREAKING,
+            "request-parameter-serialization-changed",
+            where.at("style"),
+            f"serialization changed from {serialization(old)} to {serialization(new)}",
+        )
+    if "schema" in old or "schema" in new:
+        pair.schemas.compare(old.get("schema"), new.get("schema"), where.at("schema"), "request")
+    if "content" in old or "content" in new:
+        compare_content(
+            pair, old.get("content"), new.get("content"), where.at("content"), "request"
+        )
+    pair.findings.rest(old, new, PARAMETER_FIELDS, where)
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+MEDIA_FIELDS = frozenset({"schema"})
+
+
+def compare_content(pair: OperationPair, old: Any, new: Any, where: Location, side: Side) -> None:
+    """Media types of a body: one the old contract used is gone, one is new, or a schema changed."""
+    old, new = old or {}, new or {}
+    for media in sorted(old.keys() | new.keys()):
+        at = where.at(media, label=f" {media}")
+        if media not in new:
+            verb = "accepts" if side == "request" else "returns"
+            pair.findings.add(
+                Level.BREAKING, f"{side}-media-type-removed", at, f"no longer {verb} {media}"
+            )
+        elif media not in old:
+            # A response in a type old clients cannot read, if they ever receive it.
+            level = Level.COMPATIBLE if side == "request" else Level.WARNING
+            pair.findings.add(level, f"{side}-media-type-added", at, f"{media} added")
+        else:
+            before, after = old[media] or {}, new[media] or {}
+            pair.schemas.compare(
+                before.get("schema"), after.get("schema"), at.at("schema", label=" body"), side
+            )
+            pair.findings.rest(before, after, MEDIA_FIELDS, at)
+
+
+BODY_FIELDS = frozenset({"required", "content"})
+
+
+def compare_request_body(pair: OperationPair) -> None:
+    where = pair.where.at("requestBody", label="request body")
+    old_node, new_node = pair.old.get("requestBody"), pair.new.get("requestBody")
+    if old_node is None and new_node is None:
+        return
+    new = pair.new_object(new_node, where)
+    if old_node is None:
+        required = bool(new.get("required"))
+        level = Level.BREAKING if required else Level.COMPATIBLE
+        pair.findings.add(
+            level,
+            "request-body-added",
+            where,
+            f"new {'required' if required else 'optional'} request body",
+        )
+        return
+    old = pair.old_object(old_node, where)
+    if new_node is None:
+        pair.findings.add(
+            Level.WARNING, "request-body-removed", where, "removed (clients still send one)"
+        )
+        return
+    flag(
+        pair,
+        old,
+        new,
+        "required",
+        where,
+        when_set=Level.BREAKING,
+        when_unset=Level.COMPATIBLE,
+        rule="request-body",
+    )
+    compare_content(pair, old.get("content"), new.get("content"), where.at("content"), "request")
+    pair.findings.rest(old, new, BODY_FIELDS, where)
+
+
+# --- responses --------------------------------------------------------------------------------
+
+RESPONSE_FIELDS = frozenset({"headers", "content"})
+HEADER_FIELDS = frozenset({"required", "deprecated", "schema", "content"})
+
+
+def compare_responses(pair: OperationPair) -> None:
+    where = pair.where.at("responses")
+    old, new = pair.old.get("responses") or {}, pair.new.get("responses") or {}
+    for status in sorted(old.keys() | new.keys(), key=str):
+        at = where.at(str(status), label=f"response {status}")
+        if status not in new:
+            success = str(status).startswith("2")
+            level = Level.BREAKING if success else Level.WARNING
+            pair.findings.add(level, "response-status-removed", at, "documented response removed")
+        elif status not in old:
+            pair.findings.add(
+                Level.WARNING,
+                "response-status-added",
+                at,
+                "new response status (old clients see it as unexpected)",
+            )
+        else:
+            before, after = pair.old_object(old[status], at), pair.new_object(new[status], at)
+            compare_headers(
+                pair, before.get("headers") or {}, after.get("headers") or {}, at.at("headers")
+            )
+            compare_content(
+                pair, before.get("content"), after.get("content"), at.at("content"), "response"
+            )
+            pair.findings.rest(before, after, RESPONSE_FIELDS, at)
+
+
+def compare_headers(
+    pair: OperationPair, old: Mapping[str, Any], new: Mapping[str, Any], where: Location
+) -> None:
+    new_by_name = {name.lower(): (name, header) for name, header in new.items()}
+    old_names = {name.lower() for name in old}
+    for name, node in old.items():
+        at = where.at(name, label=f" header {name}")
+        header = pair.old_object(node, at)
+        if name.lower() not in new_by_name:
+            required = bool(header.get("required"))
+            level = Level.BREAKING if required else Level.WARNING
+            kind = "required" if required else "optional"
+            pair.findings.add(
+                level, f"response-{kind}-header-removed", at, f"{kind} header removed"
+            )
+            continue
+        counterpart = pair.new_object(new_by_name[name.lower()][1], at)
+        # A header no longer promised is a widening of what the client receives.
+        flag(
+            pair,
+            header,
+            counterpart,
+            "required",
+            at,
+            when_set=Level.COMPATIBLE,
+            when_unset=Level.BREAKING,
+            rule="response-header",
+        )
+        flag(
+            pair,
+            header,
+            counterpart,
+            "deprecated",
+            at,
+            when_set=Level.WARNING,
+            when_unset=Level.COMPATIBLE,
+            rule="response-header",
+        )
+        if "schema" in header or "schema" in counterpart:
+            pair.schemas.compare(
+                header.get("schema"), counterpart.get("schema"), at.at("schema"), "response"
+            )
+        if "content" in header or "content" in counterpart:
+            compare_content(
+                pair,
+                header.get("content"),
+                counterpart.get("content"),
+                at.at("content"),
+                "response",
+            )
+        pair.findings.rest(header, counterpart, HEADER_FIELDS, at)
+    for lowered, (name, _) in new_by_name.items():
+        if lowered not in old_names:
+            pair.findings.add(
+                Level.COMPATIBLE,
+                "response-header-added",
+                where.at(name, label=f" header {name}"),
+                "new header",
+            )
+
+
+# --- security ---------------------------------------------------------------------------------
+
+Requirements = list[list[tuple[str, tuple[str, ...]]]]
+
+
+def effective_security(document: Mapping[str, Any], operation: Mapping[str, Any]) -> Requirements:
+    requirements = operation.get("security", document.get("security", []))
+    return sorted(
+        sorted((str(name), tuple(sorted(scopes))) for name, scopes in requirement.items())
+        for requirement in requirements
+    )
+
+
+def security_scheme(document: Mapping[str, Any], name: str) -> Any:
+    scheme = (document.get("components", {}).get("securitySchemes") or {}).get(name)
+    if isinstance(scheme, Mapping):
+        return {k: v for k, v in scheme.items() if k != "description" and not k.startswith("x-")}
+    return scheme
+
+
+def compare_security(pair: OperationPair) -> None:
+    old = effective_security(pair.old_doc, pair.old)
+    new = effective_security(pair.new_doc, pair.new)
+    where = pair.where.at("security", label="security")
+    if old != new:
+        pair.findings.add(
+            Level.BREAKING, "security-changed", where, f"requirement changed from {old} to {new}"
+        )
+    for scheme in sorted({name for requirement in old for name, _ in requirement}):
+        before, after = security_scheme(pair.old_doc, scheme), security_scheme(pair.new_doc, scheme)
+        if after is not None and before != after:
+            at = Location(f"/components/securitySchemes/{escape(scheme)}", "security")
+            pair.findings.add(
+                Level.BREAKING, "security-scheme-changed", at, f"scheme {scheme!r} changed"
+            )
+
+
+# --- the operation itself ---------------------------------------------------------------------
+
+OPERATION_FIELDS = frozenset(
+    {"parameters", "requestBody", "responses", "security", "operationId", "tags", "deprecated"}
+)
+
+
+def compare_operation_fields(pair: OperationPair) -> None:
+    old, new = pair.old, pair.new
+    if old.get("operationId") != new.get("operationId"):
+        # The wire is unchanged; code generated from the new document renames the call.
+        pair.findings.add(
+            Level.WARNING,
+            "operation-id-changed",
+            pair.where.at("operationId"),
+            f"operationId changed from {old.get('operationId')!r} to {new.get('operationId')!r}",
+        )
+    if sorted(old.get("tags") or ()) != sorted(new.get("tags") or ()):
+        pair.findings.add(
+            Level.COMPATIBLE, "tags-changed", pair.where.at("tags"), "tags changed (grouping only)"
+        )
+    flag(
+        pair,
+        old,
+        new,
+        "deprecated",
+        pair.where,
+        when_set=Level.WARNING,
+        when_unset=Level.COMPATIBLE,
+        rule="operation",
+    )
+    pair.findings.rest(old, new, OPERATION_FIELDS, pair.where)
+    old_item = {k: v for k, v in pair.old_item.items() if k not in METHODS}
+    new_item = {k: v for k, v in pair.new_item.items() if k not in METHODS}
+    item_where = Location(pair.where.pointer.rsplit("/", 1)[0], pair.where.label)
+    pair.findings.rest(old_item, new_item, {"parameters", "$ref"}, item_where)
+
+
+RULES = (
+    compare_path,
+    compare_parameters,
+    compare_request_body,
+    compare_responses,
+    compare_security,
+    compare_operation_fields,
+)
+
+
+def compare(base: Mapping[str, Any], newer: Mapping[str, Any]) -> Report:
+    """Every change to the operations of ``base`` (and what they reference) in ``newer``."""
+    old_resolver, new_resolver = Resolver(base), Resolver(newer)
+    labels: list[str] = []
+    changes = []
+    for path, method, old_item in operations(base):
+        label = f"{method.upper()} {path}"
+        labels.append(label)
+        operation_id = old_item[method].get("operationId")
+        counterpart = find_counterpart(newer, path, method, operation_id)
+        if counterpart is None:
+            raise DriftError(f"{label} ({operation_id}) is missing upstream")
+        new_path, new_item = counterpart
+        findings = Findings(label)
+        where = Location(f"/paths/{escape(path)}/{method}", "")
+        if new_item is None:
+            findings.add(
+                Level.BREAKING,
+                "method-removed",
+                where,
+                f"method {method.upper()} removed from {new_path}",
+            )
+        else:
+            comparer = SchemaComparer(old_resolver, new_resolver, findings)
+            pair = OperationPair(
+                base, newer, path, new_path, method, old_item, new_item, comparer, where
+            )
+            for check in RULES:
+                check(pair)
+        changes.extend(findings.changes)
+    return Report(tuple(labels), tuple(changes))
