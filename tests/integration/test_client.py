@@ -15,6 +15,7 @@ from devtune_api_client import (
     AuthenticatedClient,
     ForbiddenError,
     NotFoundError,
+    OutcomeUnknownError,
     RateLimit,
     RateLimitError,
     RetryPolicy,
@@ -112,6 +113,7 @@ def test_rate_limit_error_carries_body_and_reset(tiny_quota_server: EmbeddedServ
         rotate_webhook_secret.sync(project, webhook, client=client)
     with pytest.raises(RateLimitError) as raised:
         rotate_webhook_secret.sync(project, webhook, client=client)
+    assert raised.value.body is not None
     assert raised.value.body.error == "rate_limit_exceeded"
     assert raised.value.rate_limit is not None
     assert raised.value.rate_limit.remaining == 0
@@ -228,8 +230,9 @@ def test_long_bodies_are_truncated_in_the_error() -> None:
 )
 def test_failures_after_sending_are_never_retried(error: type[httpx.TransportError]) -> None:
     recorder = Recorder(fail_with(error), answer(200, b'{"data": {"secret": "s"}}'))
-    with pytest.raises(error):
+    with pytest.raises(OutcomeUnknownError) as raised:
         rotate_webhook_secret.sync(PROJECT, WEBHOOK, client=mocked(recorder))
+    assert isinstance(raised.value.__cause__, error)
     assert recorder.calls == 1, "a request that may have rotated the secret was sent again"
 
 
@@ -254,8 +257,9 @@ def test_async_read_timeout_is_not_retried() -> None:
     async def call() -> None:
         await rotate_webhook_secret.asyncio(PROJECT, WEBHOOK, client=mocked(recorder))
 
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(OutcomeUnknownError) as raised:
         asyncio.run(call())
+    assert isinstance(raised.value.__cause__, httpx.ReadTimeout)
     assert recorder.calls == 1
 
 

@@ -1,11 +1,16 @@
 """A client library for accessing DevTune API"""
 
-from .client import NO_RETRIES, AuthenticatedClient, Client, RetryPolicy
+from .api import AsyncDevTune, DevTune, RawResponse, RotatedSecretResult
+from .client import DEFAULT_TIMEOUT, NO_RETRIES, AuthenticatedClient, Client, RetryPolicy
 from .errors import (
     ApiError,
+    ConfigurationError,
+    ConnectionFailedError,
     DevTuneError,
     ForbiddenError,
+    MissingSecretError,
     NotFoundError,
+    OutcomeUnknownError,
     RateLimitError,
     UnauthorizedError,
     UnexpectedResponseError,
@@ -14,16 +19,25 @@ from .errors import (
 from .types import RateLimit
 
 __all__ = (
+    "DEFAULT_TIMEOUT",
     "NO_RETRIES",
     "ApiError",
+    "AsyncDevTune",
     "AuthenticatedClient",
     "Client",
+    "ConfigurationError",
+    "ConnectionFailedError",
+    "DevTune",
     "DevTuneError",
     "ForbiddenError",
+    "MissingSecretError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
     "RetryPolicy",
+    "RotatedSecretResult",
     "UnauthorizedError",
     "UnexpectedResponseError",
     "UnexpectedStatus",

@@ -1,32 +1,107 @@
-"""Errors raised by API functions.
+"""Errors raised by this package, and how they show values that must stay hidden.
 
-With ``raise_on_error=True`` on the client, documented error statuses raise an
-:class:`ApiError` subclass carrying the parsed body and rate-limit information, and anything
-the contract does not describe raises :class:`UnexpectedResponseError`. Every error derives
-from :class:`DevTuneError`.
+Every error derives from :class:`DevTuneError`. None of them ever holds the API key or a
+returned secret: not in its message, its ``repr`` nor its pickle. Where a value must be shown it
+is masked as its prefix plus its length (``dtk_live_1a2b…(73 chars)``).
 """
 
-from typing import Any
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from .types import RateLimit
 
+if TYPE_CHECKING:
+    from .models.error_body import ErrorBody
+
 BODY_EXCERPT = 200
+VISIBLE_CHARACTERS = 4
+_KNOWN_PREFIXES = ("dtk_live_", "whsec_")
+_KEY_LIKE = re.compile(r"dtk_live_[0-9a-fA-F]{4,}")
+_SECRET_FIELD = re.compile(r'("(?:secret|api_key|token)"\s*:\s*")([^"]+)(")')
+
+
+def mask(value: str) -> str:
+    """``dtk_live_a1b2…(73 chars)``: enough to tell two values apart, never enough to use one."""
+    prefix = next((p for p in _KNOWN_PREFIXES if value.startswith(p)), "")
+    return f"{value[: len(prefix) + VISIBLE_CHARACTERS]}…({len(value)} chars)"
+
+
+def mask_text(text: str) -> str:
+    """``text`` with key-shaped tokens and JSON ``secret``-like fields masked."""
+    text = _KEY_LIKE.sub(lambda match: mask(match.group(0)), text)
+    return _SECRET_FIELD.sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), text)
+
+
+def _restore(cls: type["DevTuneError"], message: str, state: dict[str, Any]) -> "DevTuneError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class DevTuneError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    Errors pickle (multiprocessing, task queues) as their type, message and attributes. The
+    chained ``__cause__`` is left out: an httpx exception holds the request and its
+    ``Authorization`` header.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), str(self), dict(self.__dict__)))
+
+
+class ConfigurationError(DevTuneError, ValueError):
+    """A missing or invalid argument or ``DEVTUNE_*`` environment variable."""
+
+
+class ConnectionFailedError(DevTuneError):
+    """The connection never opened, so the request was never sent and nothing changed.
+
+    Raised once the retry policy's attempts for connection failures are spent.
+    """
+
+    def __init__(self, failure: str) -> None:
+        self.failure = failure
+        super().__init__(f"could not connect, the request was not sent ({failure})")
+
+
+class OutcomeUnknownError(DevTuneError):
+    """The request may have reached the server, but no complete response came back.
+
+    A read timeout, a dropped connection or a protocol error after sending. For a rotation this
+    means the secret may already have been replaced by one nobody has seen. Never retried
+    automatically: rotate again deliberately to hold a known secret.
+    """
+
+    def __init__(self, failure: str) -> None:
+        self.failure = failure
+        super().__init__(
+            f"no complete response after the request was sent ({failure}): the secret may "
+            "already have rotated; rotate again to hold a known secret"
+        )
 
 
 class UnexpectedResponseError(DevTuneError):
-    """A status or body the contract does not describe (e.g. 520, or an HTML error page)."""
+    """A status or body the contract does not describe (e.g. 520, or an HTML error page).
+
+    ``content`` is the body of an error status, for diagnosis; the body of a success status is
+    withheld (empty here, its length in the message) because it may carry a secret.
+    """
 
     def __init__(self, status_code: int, content: bytes, reason: str = "unexpected status") -> None:
         self.status_code = status_code
-        self.content = content
         self.reason = reason
-        excerpt = content[:BODY_EXCERPT].decode(errors="replace")
-        more = "…" if len(content) > BODY_EXCERPT else ""
-        super().__init__(f"{reason}: HTTP {status_code}, body {excerpt!r}{more}")
+        if 200 <= status_code < 300:
+            self.content = b""
+            shown = f"body withheld ({len(content)} bytes, may carry a secret)"
+        else:
+            self.content = content
+            excerpt = mask_text(content[:BODY_EXCERPT].decode(errors="replace"))
+            more = "…" if len(content) > BODY_EXCERPT else ""
+            shown = f"body {excerpt!r}{more}"
+        super().__init__(f"{reason}: HTTP {status_code}, {shown}")
 
 
 class UnexpectedStatus(UnexpectedResponseError):
@@ -36,16 +111,32 @@ class UnexpectedStatus(UnexpectedResponseError):
         super().__init__(status_code, content, "undocumented status")
 
 
+class MissingSecretError(UnexpectedResponseError):
+    """A success status without a non-empty ``data.secret``.
+
+    The server may have rotated the secret without returning the new one, so no known secret
+    is left: rotate again.
+    """
+
+    def __init__(self, status_code: int, content: bytes) -> None:
+        super().__init__(
+            status_code,
+            content,
+            "success without a non-empty data.secret; the secret may have rotated unseen, "
+            "rotate again to hold a known secret",
+        )
+
+
 class ApiError(DevTuneError):
     """A documented error status, with its parsed ``{error, message, status}`` body."""
 
-    def __init__(self, status_code: int, body: Any, rate_limit: RateLimit | None) -> None:
+    def __init__(self, status_code: int, body: "ErrorBody | None", rate_limit: RateLimit | None) -> None:
         self.status_code = status_code
         self.body = body
         self.rate_limit = rate_limit
-        code = getattr(body, "error", "error")
-        message = getattr(body, "message", "")
-        super().__init__(f"HTTP {status_code} {code}: {message}")
+        code = body.error if body is not None else "error"
+        message = body.message if body is not None else ""
+        super().__init__(mask_text(f"HTTP {status_code} {code}: {message}"))
 
 
 class UnauthorizedError(ApiError):
@@ -61,7 +152,17 @@ class NotFoundError(ApiError):
 
 
 class RateLimitError(ApiError):
-    """429: the key's rate limit is spent; ``rate_limit.reset_at`` says until when."""
+    """429: the key's rate limit is spent until ``reset_at``.
+
+    Raised once the retry policy gave up waiting (the reset was too far away, or the attempts
+    were spent). ``rate_limit`` is ``None`` only when a server broke the contract by leaving out
+    or garbling the ``X-RateLimit-*`` headers.
+    """
+
+    @property
+    def reset_at(self) -> datetime | None:
+        """When the window resets (aware UTC), if the server said so."""
+        return self.rate_limit.reset_at if self.rate_limit is not None else None
 
 
 ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
@@ -74,12 +175,18 @@ ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
 
 __all__ = [
     "ApiError",
+    "ConfigurationError",
+    "ConnectionFailedError",
     "DevTuneError",
     "ERRORS_BY_STATUS",
     "ForbiddenError",
+    "MissingSecretError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "RateLimitError",
     "UnauthorizedError",
     "UnexpectedResponseError",
     "UnexpectedStatus",
+    "mask",
+    "mask_text",
 ]

@@ -1,14 +1,19 @@
-from typing import Any
+import datetime
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
 import httpx
+from attrs import field, frozen
 
 from ... import errors
-from ...client import AuthenticatedClient, Client, send, send_async
+from ...client import AuthenticatedClient, Client, logger, send, send_async
 from ...models.error_body import ErrorBody
+from ...models.response_meta import ResponseMeta
 from ...models.rotated_secret import RotatedSecret
-from ...types import RateLimit, Response, http_status
+from ...models.rotated_secret_data import RotatedSecretData
+from ...types import UNSET, RateLimit, Response, http_status
 
 
 def _get_kwargs(
@@ -76,22 +81,156 @@ def _parse_response(
         return None
 
 
+def _raise_for_error_status(*, client: AuthenticatedClient | Client, response: httpx.Response) -> None:
+    """Raising mode: documented error statuses raise their ApiError, undocumented ones UnexpectedStatus."""
+    if response.status_code < 400:
+        return
+    parsed = _parse_response(client=client, response=response)
+    error_class = errors.ERRORS_BY_STATUS.get(response.status_code)
+    if error_class is None:
+        raise errors.UnexpectedResponseError(response.status_code, response.content)
+    body = parsed if isinstance(parsed, ErrorBody) else None
+    raise error_class(response.status_code, body, RateLimit.from_headers(response.headers))
+
+
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[ErrorBody | RotatedSecret]:
-    rate_limit = RateLimit.from_headers(response.headers)
-    parsed = _parse_response(client=client, response=response)
-    if client.raise_on_error and response.status_code >= 400:
-        error_class = errors.ERRORS_BY_STATUS.get(response.status_code)
-        if error_class is None:
-            raise errors.UnexpectedResponseError(response.status_code, response.content)
-        raise error_class(response.status_code, parsed, rate_limit)
+    parsed: ErrorBody | RotatedSecret | None
+    if client.raise_on_error:
+        _raise_for_error_status(client=client, response=response)
+        parsed = parse_result(response).as_model()
+    else:
+        parsed = _parse_response(client=client, response=response)
     return Response(
         status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
         parsed=parsed,
-        rate_limit=rate_limit,
+        rate_limit=RateLimit.from_headers(response.headers),
+    )
+
+
+def sync_raw(
+    project_id: UUID,
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """Send the request (with the client's retry rule) and return httpx's response unparsed.
+
+    In raising mode error statuses raise as in :func:`sync_detailed`; a success is returned as is.
+    """
+    response = send(
+        client,
+        _get_kwargs(
+            project_id=project_id,
+            webhook_id=webhook_id,
+        ),
+    )
+    if client.raise_on_error:
+        _raise_for_error_status(client=client, response=response)
+    return response
+
+
+async def asyncio_raw(
+    project_id: UUID,
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """The async twin of :func:`sync_raw`."""
+    response = await send_async(
+        client,
+        _get_kwargs(
+            project_id=project_id,
+            webhook_id=webhook_id,
+        ),
+    )
+    if client.raise_on_error:
+        _raise_for_error_status(client=client, response=response)
+    return response
+
+
+@frozen
+class RotatedSecretResult:
+    """A rotation that succeeded, narrowed: ``secret`` is always a non-empty ``str``.
+
+    The API shows the secret only once, so it is kept even when the other fields are
+    malformed: those become ``None`` and a warning (with the secret masked) is logged. The
+    ``repr`` masks the secret too.
+    """
+
+    secret: str = field(repr=errors.mask)
+    timestamp: datetime.datetime | None
+    project_id: UUID | None
+    rate_limit: RateLimit | None
+
+    def as_model(self) -> RotatedSecret:
+        """The same values as the generated model, for code written against ``sync_detailed``."""
+        return RotatedSecret(
+            data=RotatedSecretData(secret=self.secret),
+            meta=ResponseMeta(
+                timestamp=UNSET if self.timestamp is None else self.timestamp,
+                project_id=UNSET if self.project_id is None else self.project_id,
+            ),
+        )
+
+
+def parse_result(response: httpx.Response) -> RotatedSecretResult:
+    """The narrowed result of a successful rotation.
+
+    Raises:
+        errors.UnexpectedStatus: the status is not a success.
+        errors.MissingSecretError: a success without a non-empty ``data.secret`` (nothing to
+            store; the secret may have rotated unseen, so rotate again).
+    """
+    if not 200 <= response.status_code < 300:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    body = _json_object(response)
+    data = body.get("data")
+    secret = data.get("secret") if isinstance(data, dict) else None
+    if not isinstance(secret, str) or not secret:
+        raise errors.MissingSecretError(response.status_code, response.content)
+    meta = body.get("meta", {})
+    if not isinstance(meta, dict):
+        _warn_kept(secret, "meta")
+        meta = {}
+    return RotatedSecretResult(
+        secret=secret,
+        timestamp=_optional(meta, "timestamp", datetime.datetime.fromisoformat, secret),
+        project_id=_optional(meta, "projectId", UUID, secret),
+        rate_limit=RateLimit.from_headers(response.headers),
+    )
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+_Parsed = TypeVar("_Parsed")
+
+
+def _optional(meta: dict[str, Any], name: str, parse: Callable[[str], _Parsed], secret: str) -> _Parsed | None:
+    """``meta[name]`` parsed, or ``None`` when absent or malformed (malformed is logged)."""
+    if name not in meta:
+        return None
+    try:
+        return parse(meta[name])
+    except (TypeError, ValueError, AttributeError):
+        _warn_kept(secret, f"meta.{name}")
+        return None
+
+
+def _warn_kept(secret: str, field_name: str) -> None:
+    logger.warning(
+        "kept the new secret %s although %s is malformed; store the secret, it is shown only once",
+        errors.mask(secret),
+        field_name,
     )
 
 
