@@ -2,6 +2,7 @@
 
 devtune-contract serve --port 8000 --db state.sqlite
 devtune-contract seed --db state.sqlite --scopes webhooks.read
+devtune-contract drift https://docs.example.com/openapi.json --format github
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from devtune_contract.credentials import ALL_SCOPES
+from devtune_contract.drift import command as drift_command
 from devtune_contract.masking import mask
 from devtune_contract.server import (
     API_PREFIX,
@@ -133,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--scopes", default="all", help="comma-separated scopes, or 'all'")
     add.add_argument("--env-file", type=Path, help="write the credentials here, not stdout")
     add.set_defaults(handler=seed)
+
+    drift = commands.add_parser("drift", help="what changed upstream, and does it break clients")
+    drift_command.add_arguments(drift)
+    drift.set_defaults(handler=drift_command.run)
     return parser
 
 
