@@ -39,17 +39,7 @@ def suite_round() -> tuple[float, int, int]:
     with ServerProcess() as server, tempfile.TemporaryDirectory() as reports:
         env = {**os.environ, **server.environment, "DEVTUNE_REPORT_DIR": reports}
         seconds, code = timed(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-c",
-                "tests/contract/pytest.ini",
-                "--rootdir",
-                "tests/contract",
-                "tests/contract",
-                "-q",
-            ],
+            [sys.executable, "-m", "devtune_contract.cli", "check", "-q"],
             env,
         )
         summary = json.loads((Path(reports) / "contract-summary.json").read_text())

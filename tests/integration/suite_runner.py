@@ -1,4 +1,4 @@
-"""Run the contract suite as QA does, in a subprocess, against a server this process owns."""
+"""Run the contract suite as QA does (``devtune-contract check``), in a subprocess."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any
 import attrs
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE_CONFIG = ROOT / "tests" / "contract" / "pytest.ini"
 SUITE_TIMEOUT = 300
 
 
@@ -39,17 +38,7 @@ def run_suite(environment: Mapping[str, str], report_dir: Path, *args: str) -> S
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
     env.update(environment)
     env["DEVTUNE_REPORT_DIR"] = str(report_dir)
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-c",
-        str(SUITE_CONFIG),
-        "--rootdir",
-        str(SUITE_CONFIG.parent),
-        *args,
-        str(SUITE_CONFIG.parent),
-    ]
+    command = [sys.executable, "-m", "devtune_contract.cli", "check", *args]
     result = subprocess.run(  # noqa: S603
         command,
         env=env,

@@ -14,6 +14,9 @@ from devtune_contract.server import ServerConfig
 from devtune_contract.suite.embedded import EmbeddedServer
 
 KEY = "dtk_live_" + "0" * 64
+ERROR_PREFIX = "devtune-contract check: "
+BAD_SETTINGS, UNREACHABLE = 6, 8
+PREFLIGHT_REQUESTS = 3  # unauthenticated, write key, read-only key: all to random webhooks
 IDS = {
     "DEVTUNE_API_KEY": KEY,
     "DEVTUNE_PROJECT_ID": "00000000-0000-0000-0000-000000000001",
@@ -42,7 +45,7 @@ def silent_server() -> Iterator[int]:
 
 
 def assert_one_line_error(output: str, fragment: str) -> None:
-    errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
+    errors = [line for line in output.splitlines() if line.startswith(ERROR_PREFIX)]
     assert len(errors) == 1, output
     assert fragment in errors[0]
     assert "Traceback" not in output
@@ -52,20 +55,20 @@ def assert_one_line_error(output: str, fragment: str) -> None:
 def test_unreachable_host_is_one_line(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}/api/v2"
     run = run_suite({**IDS, "DEVTUNE_BASE_URL": url}, tmp_path)
-    assert run.returncode == 4
+    assert run.returncode == UNREACHABLE
     assert_one_line_error(run.output, "connection refused")
 
 
 def test_hanging_server_fails_within_the_timeout(tmp_path: Path, silent_server: int) -> None:
     url = f"http://127.0.0.1:{silent_server}/api/v2"
     run = run_suite({**IDS, "DEVTUNE_BASE_URL": url, "DEVTUNE_REQUEST_TIMEOUT": "1"}, tmp_path)
-    assert run.returncode == 4
+    assert run.returncode == UNREACHABLE
     assert_one_line_error(run.output, "no response from")
 
 
 def test_production_is_refused_before_any_request(tmp_path: Path) -> None:
     run = run_suite({**IDS, "DEVTUNE_BASE_URL": "https://devtune.ai/api/v2"}, tmp_path)
-    assert run.returncode == 4
+    assert run.returncode == BAD_SETTINGS
     assert_one_line_error(run.output, "refusing to run against the production host")
 
 
@@ -73,7 +76,7 @@ def test_missing_ids_are_named(tmp_path: Path) -> None:
     run = run_suite(
         {"DEVTUNE_BASE_URL": "http://127.0.0.1:9/api/v2", "DEVTUNE_API_KEY": KEY}, tmp_path
     )
-    assert run.returncode == 4
+    assert run.returncode == BAD_SETTINGS
     assert_one_line_error(run.output, "DEVTUNE_PROJECT_ID, DEVTUNE_WEBHOOK_ID")
 
 
@@ -105,7 +108,8 @@ def test_rotation_cap_is_never_exceeded(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert run.summary["rotations"] == 0
     verdict = run.summary["scenarios"]["test_rotation_returns_a_new_secret_each_time"]
-    assert verdict == {"verdict": "skip", "detail": "DEVTUNE_MAX_ROTATIONS=2 < 3"}
+    assert verdict["verdict"] == "skip"
+    assert "rotation cap reached (DEVTUNE_MAX_ROTATIONS=2)" in verdict["detail"]
 
 
 def test_a_demanded_rate_limit_that_never_comes_fails(tmp_path: Path) -> None:
@@ -122,4 +126,4 @@ def test_the_deadline_stops_the_run(tmp_path: Path) -> None:
     run = run_against_reference(tmp_path, DEVTUNE_DEADLINE="0.001")
     assert run.returncode == 1
     assert "the run passed its deadline of 0.001 s (DEVTUNE_DEADLINE)" in run.output
-    assert run.summary["requests"] == 0
+    assert run.summary["requests"] == PREFLIGHT_REQUESTS  # nothing after the preflight

@@ -5,17 +5,47 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
-Verdict = Literal["pass", "fail", "skip"]
+from devtune_contract.checks import Exchange
+from devtune_contract.checks.rate_limit import NAMES as RATE_LIMIT_HEADERS
+
+Verdict = Literal["pass", "fail", "skip", "n/a"]
+
+# When a check has something to judge. A check that never had anything to judge in the whole
+# run is reported ``n/a``, not PASS: no 429 seen means the 429 check proved nothing.
+_SUCCESS: Callable[[Exchange], bool] = lambda e: e.status == 200  # noqa: E731
+_RATE_LIMITED: Callable[[Exchange], bool] = lambda e: e.status == 429  # noqa: E731
+_ERROR: Callable[[Exchange], bool] = lambda e: e.status >= 400  # noqa: E731
+_COUNTED: Callable[[Exchange], bool] = lambda e: any(h in e.headers for h in RATE_LIMIT_HEADERS)  # noqa: E731
+APPLIES: dict[str, Callable[[Exchange], bool]] = {
+    "success_envelope": _SUCCESS,
+    "secret_strength": _SUCCESS,
+    "fresh_secret": _SUCCESS,
+    "secret_randomness": _SUCCESS,
+    "secret_not_cacheable": _SUCCESS,
+    "rate_limited_response": _RATE_LIMITED,
+    "rate_limit_headers": _COUNTED,
+    "rate_limit_consistency": _COUNTED,
+    "error_envelope": _ERROR,
+    "error_hygiene": _ERROR,
+    "json_content_type": lambda e: bool(e.body),
+}
+
+
+def applies(check: str, exchange: Exchange) -> bool:
+    predicate = APPLIES.get(check)
+    return predicate is None or predicate(exchange)
 
 
 @attrs.define
 class CheckTally:
     evaluated: int = 0
+    applied: int = 0
     failed: int = 0
     first_failure: str | None = None
 
@@ -23,31 +53,41 @@ class CheckTally:
     def verdict(self) -> Verdict:
         if self.failed:
             return "fail"
-        return "pass" if self.evaluated else "skip"
+        if self.applied:
+            return "pass"
+        return "n/a" if self.evaluated else "skip"
 
 
 @attrs.define
 class Ledger:
     """Thread-safe counters; every value shown from here is already redacted."""
 
+    seed: int
     started: float = attrs.field(factory=time.monotonic)
+    timestamp: str = attrs.field(factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     requests: int = 0
+    probe_requests: int = 0
     rate_limited: int = 0
     rotations: int = 0
+    lost: int = 0
     checks: dict[str, CheckTally] = attrs.field(factory=dict)
     scenarios: dict[str, tuple[Verdict, str]] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
-    def count_response(self, status: int, method: str) -> None:
+    def count_response(self, status: int | None, *, could_rotate: bool, probe: bool) -> None:
+        """One request sent; ``status`` ``None`` when its response was lost."""
         with self._lock:
             self.requests += 1
+            self.probe_requests += probe
             self.rate_limited += status == 429
-            self.rotations += status == 200 and method.upper() == "POST"
+            self.rotations += could_rotate and status == 200
+            self.lost += status is None
 
-    def record_check(self, name: str, failure: str | None) -> None:
+    def record_check(self, name: str, failure: str | None, *, applied: bool) -> None:
         with self._lock:
             tally = self.checks.setdefault(name, CheckTally())
             tally.evaluated += 1
+            tally.applied += applied or failure is not None
             if failure is not None:
                 tally.failed += 1
                 tally.first_failure = tally.first_failure or failure
@@ -60,17 +100,24 @@ class Ledger:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def as_dict(self, target: str) -> dict[str, Any]:
+    def as_dict(self, target: str, outcome: str, exit_code: int) -> dict[str, Any]:
         return {
+            "outcome": outcome,
+            "exit_code": exit_code,
             "target": target,
+            "seed": self.seed,
+            "timestamp": self.timestamp,
             "requests": self.requests,
+            "probe_requests": self.probe_requests,
             "rate_limited": self.rate_limited,
             "rotations": self.rotations,
+            "lost_responses": self.lost,
             "seconds": round(self.elapsed, 2),
             "checks": {
                 name: {
                     "verdict": tally.verdict,
                     "evaluated": tally.evaluated,
+                    "applied": tally.applied,
                     "failed": tally.failed,
                     "first_failure": tally.first_failure,
                 }
@@ -82,21 +129,23 @@ class Ledger:
             },
         }
 
-    def write_json(self, path: Path, target: str) -> None:
+    def write_json(self, path: Path, target: str, outcome: str, exit_code: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(target), indent=2) + "\n")
+        summary = self.as_dict(target, outcome, exit_code)
+        path.write_text(json.dumps(summary, indent=2) + "\n")
 
     def summary_lines(self, target: str) -> list[str]:
-        lines = [f"DevTune contract summary for {target}"]
+        lines = [f"DevTune contract summary for {target} (DEVTUNE_SEED={self.seed})"]
         for name, tally in sorted(self.checks.items()):
-            detail = f"{tally.evaluated} responses"
+            detail = f"{tally.applied} of {tally.evaluated} responses applied"
             if tally.failed:
-                detail = f"{tally.failed} of {detail}: {tally.first_failure}"
+                detail = f"{tally.failed} of {tally.evaluated} responses: {tally.first_failure}"
             lines.append(f"  {tally.verdict.upper():4}  check {name:32} {detail}")
         for name, (verdict, detail) in sorted(self.scenarios.items()):
             lines.append(f"  {verdict.upper():4}  test  {name:32} {detail}".rstrip())
         lines.append(
-            f"  requests sent: {self.requests} · 429s seen: {self.rate_limited} · "
-            f"rotations caused: {self.rotations} · time: {self.elapsed:.1f} s"
+            f"  requests sent: {self.requests} ({self.probe_requests} by the 429 probe) · "
+            f"429s seen: {self.rate_limited} · rotations caused: {self.rotations} · "
+            f"responses lost: {self.lost} · time: {self.elapsed:.1f} s"
         )
         return lines

@@ -1,8 +1,9 @@
-"""The pytest plugin behind ``tox -e contract``.
+"""The pytest plugin of one contract run, given its :class:`ContractSession` by the runner.
 
-It reads the settings once, starts the embedded reference server when no base URL is given,
-points the JUnit XML at the report directory, masks keys and secrets in every report pytest
-writes or prints, runs quota-exhausting tests last and prints the per-check summary.
+It hands the session and schemas to the tests as fixtures (no module globals: the session sits
+in ``config.stash`` and on this plugin object), orders the tests so refusals run before
+rotations and the quota-spending probe runs last, shapes every failure into one JUnit line plus
+the masked response and a ``curl``, masks everything pytest prints, and writes the summary.
 """
 
 from __future__ import annotations
@@ -12,107 +13,144 @@ from typing import Any
 
 import pytest
 
-from devtune_contract.masking import Redactor
-from devtune_contract.settings import Settings, SettingsError
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.suite import fixtures, reports
 from devtune_contract.suite.session import ContractSession
 
-_state: dict[str, Any] = {}
 EXHAUSTS_QUOTA = "exhausts_quota"
+ROTATES = "rotates"
+_NOISE = ("File ", "Traceback", "Exception Group", "Schemathesis found", "[")
 
 
-def current_session() -> ContractSession:
-    """The run's session; test modules use it at import time to build their tests."""
-    session: ContractSession = _state["session"]
-    return session
+def _order(item: pytest.Item) -> int:
+    """Refusals and generated requests first, then real rotations, then the probe."""
+    if item.get_closest_marker(EXHAUSTS_QUOTA) is not None:
+        return 2
+    return 1 if item.get_closest_marker(ROTATES) is not None else 0
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", f"{EXHAUSTS_QUOTA}: spends the key's rate limit; runs after everything else"
-    )
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        raise pytest.UsageError(str(error)) from None
-    if settings.embedded:
-        embedded = EmbeddedServer()
-        _state["embedded"] = embedded
-        settings = embedded.settings_for(settings)
-    if not config.option.xmlpath:
-        settings.report_dir.mkdir(parents=True, exist_ok=True)
-        config.option.xmlpath = str(settings.junit_path)
-    session = ContractSession(settings, Redactor(settings.api_keys()))
-    _state["session"] = session
-    unreachable = session.preflight()
-    if unreachable is not None:
-        raise pytest.UsageError(unreachable)
+class ContractPlugin:
+    def __init__(self, session: ContractSession) -> None:
+        self.session = session
+        self._shaped: dict[str, reports.OneLineFailure] = {}
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[fixtures.SESSION] = self.session
+        config.pluginmanager.register(fixtures, "devtune-contract-fixtures")
+        config.addinivalue_line(
+            "markers", f"{EXHAUSTS_QUOTA}: spends the key's rate limit; runs after everything"
+        )
+        config.addinivalue_line(
+            "markers", f"{ROTATES}: really rotates the designated webhook; runs after refusals"
+        )
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if terminal is not None and capture is not None:
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    embedded = _state.pop("embedded", None)
-    if embedded is not None:
-        embedded.close()
+            def announce(line: str) -> None:
+                with capture.global_and_fixture_disabled():
+                    terminal.write_line(f"devtune-contract: {line}")
 
+            self.session.announce = announce
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.get_closest_marker(EXHAUSTS_QUOTA) is not None)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=_order)
 
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.session.forget_last_sent()
+        # schemathesis' lazy schemas (from_fixture) relabel ``node._nodeid``, which pytest 9
+        # replaced by ``_id``; give them the attribute to write to. See TOOL_NOTES.md.
+        if not hasattr(item, "_nodeid"):
+            item._nodeid = item.nodeid  # type: ignore[attr-defined]
 
-@pytest.fixture(scope="session")
-def contract() -> ContractSession:
-    return current_session()
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.failed and report.when == "call":
+            shaped = self._shape(item, report)
+            self._shaped[report.nodeid] = shaped
+            report.longrepr = shaped  # type: ignore[assignment]
+        self._record_outcome(item, report)
+        self._redact(report)
+        return report
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_exception_interact(
+        self, node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+    ) -> None:
+        """schemathesis reformats failures here, after makereport: keep the shaped one."""
+        shaped = self._shaped.get(report.nodeid)
+        if shaped is not None:
+            report.longrepr = shaped  # type: ignore[assignment]
+        self._redact(report)
 
-@pytest.fixture(scope="session")
-def settings(contract: ContractSession) -> Settings:
-    return contract.settings
+    def _shape(self, item: pytest.Item, report: pytest.TestReport) -> reports.OneLineFailure:
+        """One line (check, what was wrong, status), then the masked response and a curl."""
+        redactor = self.session.redactor
+        sent = self.session.last_sent
+        if sent is not None and sent.failures:
+            what = sent.failures[0].line()
+        else:
+            what = next(_lines(report.longreprtext), "failed").removeprefix("Failed: ")
+            what = f"{item.name.split('[')[0]}: {what}"
+        body = redactor.redact(report.longreprtext) if sent is None else ""
+        if sent is not None:
+            rotates = self.session.could_rotate(sent.case)
+            body = "\n\n".join(
+                [
+                    "Response:\n" + reports.shown_response(sent.response, redactor),
+                    "Reproduce:\n"
+                    + reports.curl(
+                        sent.response, self.session.shell_credentials, redactor, rotates=rotates
+                    ),
+                ]
+            )
+        return reports.OneLineFailure.of(redactor.redact(what), body)
 
+    def _redact(self, report: pytest.TestReport) -> None:
+        redactor = self.session.redactor
+        if isinstance(report.longrepr, tuple):
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, redactor.redact(reason))
+        elif report.longrepr is not None and not isinstance(
+            report.longrepr, reports.OneLineFailure
+        ):
+            report.longrepr = redactor.redact(str(report.longrepr))
+        report.sections = [(title, redactor.redact(text)) for title, text in report.sections]
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    _record_outcome(item, report)
-    _redact(report)
-    return report
+    def _record_outcome(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        if report.when != "call" and not (report.skipped or report.failed):
+            return
+        ledger = self.session.ledger
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            reason = self.session.redactor.redact(reason.removeprefix("Skipped: "))
+            ledger.record_scenario(item.name, "skip", reason)
+        elif report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            text = crash.message if crash is not None else report.longreprtext
+            first = next(_lines(text), "failed").removeprefix("Failed: ")
+            ledger.record_scenario(item.name, "fail", self.session.redactor.redact(first))
+        else:
+            ledger.record_scenario(item.name, "pass")
 
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.section("DevTune contract")
+        for line in self.session.ledger.summary_lines(self.session.target):
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"  reports: {self.session.settings.report_dir}/")
 
-@pytest.hookimpl(trylast=True)
-def pytest_exception_interact(
-    node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
-) -> None:
-    """schemathesis reformats failures here, after makereport: redact its version too."""
-    _redact(report)
-
-
-def _redact(report: pytest.TestReport) -> None:
-    redactor = current_session().redactor
-    if isinstance(report.longrepr, tuple):
-        path, line, reason = report.longrepr
-        report.longrepr = (path, line, redactor.redact(reason))
-    elif report.longrepr is not None:
-        report.longrepr = redactor.redact(str(report.longrepr))
-    report.sections = [(title, redactor.redact(text)) for title, text in report.sections]
-
-
-def _record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
-    if report.when != "call" and not (report.skipped or report.failed):
-        return
-    ledger = current_session().ledger
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-        reason = current_session().redactor.redact(reason.removeprefix("Skipped: "))
-        ledger.record_scenario(item.name, "skip", reason)
-    elif report.failed:
-        crash = getattr(report.longrepr, "reprcrash", None)
-        text = crash.message if crash is not None else report.longreprtext
-        first_line = next(iter(_lines(text)), "failed").removeprefix("Failed: ")
-        ledger.record_scenario(item.name, "fail", current_session().redactor.redact(first_line))
-    else:
-        ledger.record_scenario(item.name, "pass")
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        code = int(exitstatus)
+        self.session.ledger.write_json(
+            self.session.settings.summary_path,
+            self.session.target,
+            reports.outcome_of(code),
+            code,
+        )
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -121,17 +159,5 @@ def _lines(text: str) -> Iterator[str]:
     errors = [line.removeprefix("E").strip() for line in lines if line.startswith("E ")]
     for line in errors or lines:
         line = line.lstrip("|+- ").strip()
-        noise = ("File ", "Traceback", "Exception Group", "Schemathesis found")
-        if any(ch.isalnum() for ch in line) and not line.startswith(noise):
-            yield line[:160]
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    session = _state.get("session")
-    if session is None:
-        return
-    terminalreporter.section("DevTune contract")
-    for line in session.ledger.summary_lines(session.target):
-        terminalreporter.write_line(line)
-    session.ledger.write_json(session.settings.summary_path, session.target)
-    terminalreporter.write_line(f"  reports: {session.settings.report_dir}/")
+        if any(ch.isalnum() for ch in line) and not line.startswith(_NOISE):
+            yield line[:200]

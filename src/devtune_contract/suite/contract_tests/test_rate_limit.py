@@ -1,0 +1,48 @@
+"""The 429 probe: a bounded burst that cannot rotate anything provokes the rate limit.
+
+It turns itself off, with the reason, when ``DEVTUNE_PROBE=off`` (or
+``DEVTUNE_PROBE_MAX_REQUESTS=0``), when ``DEVTUNE_PACE`` keeps the run under the limit by
+design, and when the server answers too slowly for the budget to fit in the deadline.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from devtune_contract.suite.session import ContractSession
+
+# Requests sent before judging whether the rest of the budget fits in the deadline.
+PACE_SAMPLE = 10
+
+
+@pytest.mark.exhausts_quota
+def test_rate_limit_is_enforced_with_documented_headers(contract: ContractSession) -> None:
+    settings = contract.settings
+    if not settings.probe_enabled:
+        pytest.skip("the 429 probe is off (DEVTUNE_PROBE=off or DEVTUNE_PROBE_MAX_REQUESTS=0)")
+    if settings.pace is not None:
+        pytest.skip(f"DEVTUNE_PACE={settings.pace} keeps the run under the limit by design")
+    budget = settings.probe_max_requests
+    unknown_webhook = str(uuid.uuid4())
+    started = time.monotonic()
+    for sent in range(1, budget + 1):
+        case = contract.case(webhook_id=unknown_webhook)
+        response = contract.send(case, wait_on_429=False, probe=True)
+        if response.status_code == 429:
+            return  # the 429 itself went through every check in send()
+        if sent == PACE_SAMPLE:
+            needed = (time.monotonic() - started) / sent * (budget - sent)
+            left = settings.deadline - contract.ledger.elapsed
+            if needed > left:
+                pytest.skip(
+                    f"the probe turned itself off: at this server's pace the remaining "
+                    f"{budget - sent} requests need ~{needed:.0f} s, {left:.0f} s are left "
+                    "before DEVTUNE_DEADLINE"
+                )
+    message = f"no 429 within {budget} requests (DEVTUNE_PROBE_MAX_REQUESTS)"
+    if settings.require_rate_limit:
+        pytest.fail(message + " and DEVTUNE_REQUIRE_RATE_LIMIT=1", pytrace=False)
+    pytest.skip(message)

@@ -1,0 +1,34 @@
+"""The fixtures contract tests ask for, read from the run's ``config.stash``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devtune_contract.settings import Settings
+from devtune_contract.suite.session import ContractSession
+
+SESSION = pytest.StashKey[ContractSession]()
+
+
+@pytest.fixture(scope="session")
+def contract(request: pytest.FixtureRequest) -> ContractSession:
+    return request.config.stash[SESSION]
+
+
+@pytest.fixture(scope="session")
+def settings(contract: ContractSession) -> Settings:
+    return contract.settings
+
+
+@pytest.fixture(scope="session")
+def generated_schema(contract: ContractSession) -> Any:
+    """Generated requests with the write key (``schemathesis.pytest.from_fixture``)."""
+    return contract.generated_schema
+
+
+@pytest.fixture(scope="session")
+def project_schema(contract: ContractSession) -> Any:
+    """Generated requests pinned to the key's project."""
+    return contract.project_schema

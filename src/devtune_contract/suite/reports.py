@@ -1,0 +1,159 @@
+"""What a run leaves for CI: exit codes, the stop report, and failures shaped for JUnit.
+
+Every run clears the previous reports first, so a run that stops early can never leave an old
+green JUnit behind, and writes a JUnit and a summary whatever stops it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import attrs
+
+from devtune_contract.credentials import BEARER_PATTERN
+from devtune_contract.masking import Redactor
+
+JUNIT_NAME = "contract-junit.xml"
+SUMMARY_NAME = "contract-summary.json"
+MAX_BODY_SHOWN = 2000
+
+
+class ExitCode(enum.IntEnum):
+    """The run's exit status; 2-5 are pytest's own (interrupted, internal, usage, no tests)."""
+
+    PASSED = 0
+    CONTRACT_FAILED = 1
+    BAD_SETTINGS = 6
+    CONFIGURATION = 7
+    UNREACHABLE = 8
+
+
+OUTCOMES: dict[int, str] = {
+    ExitCode.PASSED: "passed",
+    ExitCode.CONTRACT_FAILED: "contract-failed",
+    ExitCode.BAD_SETTINGS: "bad-settings",
+    ExitCode.CONFIGURATION: "configuration",
+    ExitCode.UNREACHABLE: "unreachable",
+}
+
+
+def outcome_of(code: int) -> str:
+    return OUTCOMES.get(code, "error")
+
+
+def clear(report_dir: Path) -> None:
+    for name in (JUNIT_NAME, SUMMARY_NAME):
+        (report_dir / name).unlink(missing_ok=True)
+
+
+def write_stopped(
+    report_dir: Path,
+    code: ExitCode,
+    message: str,
+    *,
+    summary: Mapping[str, Any] | None = None,
+) -> None:
+    """A JUnit whose one error says why the run stopped before its tests, and the summary."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    kind = outcome_of(code)
+    suite = ET.Element(
+        "testsuite", name="devtune-contract", tests="1", errors="1", failures="0", skipped="0"
+    )
+    case = ET.SubElement(suite, "testcase", classname="devtune_contract", name="preflight")
+    error = ET.SubElement(case, "error", message=f"{kind}: {message}", type=kind)
+    error.text = f"The run stopped before its tests ({kind}, exit code {int(code)}): {message}"
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.ElementTree(root).write(report_dir / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
+    body = {
+        "outcome": kind,
+        "exit_code": int(code),
+        "reason": message,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "checks": {},
+        "scenarios": {},
+        **(summary or {}),
+    }
+    (report_dir / SUMMARY_NAME).write_text(json.dumps(body, indent=2) + "\n")
+
+
+@attrs.frozen
+class _Crash:
+    message: str
+
+
+@attrs.frozen
+class OneLineFailure:
+    """A report's ``longrepr``: JUnit takes ``reprcrash.message``, the body is everything."""
+
+    reprcrash: _Crash
+    body: str
+
+    @classmethod
+    def of(cls, message: str, body: str) -> OneLineFailure:
+        return cls(_Crash(message), f"{message}\n\n{body}".rstrip())
+
+    def toterminal(self, out: Any) -> None:
+        for line in self.body.splitlines():
+            out.line(line)
+
+    def __str__(self) -> str:
+        return self.body
+
+
+def shown_response(response: Any, redactor: Redactor) -> str:
+    """Status, headers and (cut) body of a response, masked."""
+    lines = [f"HTTP {response.status_code}"]
+    lines += [f"{name}: {value}" for name, value in response.headers.items()]
+    body = (response.content or b"").decode(errors="replace")
+    if len(body) > MAX_BODY_SHOWN:
+        body = body[:MAX_BODY_SHOWN] + f"… ({len(body)} characters in all)"
+    return redactor.redact("\n".join([*lines, "", body]))
+
+
+def curl(
+    response: Any,
+    shell_credentials: Mapping[str, str],
+    redactor: Redactor,
+    *,
+    rotates: bool,
+) -> str:
+    """A copy-paste ``curl`` of the request; keys come from the environment, never in clear."""
+    request = response.request
+    parts = [f"curl -sS -X {request.method} {_quoted(request.url)}"]
+    authorization = request.headers.get("Authorization")
+    if authorization is not None:
+        parts.append(f'-H "Authorization: {_credential(authorization, shell_credentials)}"')
+    command = redactor.redact(" \\\n  ".join(parts))
+    if rotates:
+        warning = (
+            "# WARNING: this request can rotate the webhook's secret; "
+            "running it invalidates the current one"
+        )
+        command = f"{warning}\n{command}"
+    return command
+
+
+def _credential(authorization: str, shell_credentials: Mapping[str, str]) -> str:
+    match = BEARER_PATTERN.fullmatch(authorization.strip())
+    if match and match.group(1) in shell_credentials:
+        return f"Bearer {shell_credentials[match.group(1)]}"
+    if authorization in shell_credentials:
+        return shell_credentials[authorization]
+    return _escaped(authorization)
+
+
+def _escaped(text: str) -> str:
+    for character in ("\\", '"', "$", "`"):
+        text = text.replace(character, "\\" + character)
+    return text
+
+
+def _quoted(text: str) -> str:
+    return f'"{_escaped(text)}"'

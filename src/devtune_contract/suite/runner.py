@@ -1,0 +1,97 @@
+"""``devtune-contract check``: the contract suite from the installed package, one way to run it.
+
+Order matters and is the point of this module: clear the previous reports, read the settings,
+start the embedded server when no base URL is given, run the preflight (configuration first,
+before anything spends quota), and only then hand the session to pytest. Whatever stops the run,
+it leaves a JUnit and a summary saying why, and exits with a code that says which kind of stop
+it was (see :class:`~devtune_contract.suite.reports.ExitCode`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from devtune_contract.masking import Redactor
+from devtune_contract.settings import Settings, SettingsError, report_dir_from_env
+from devtune_contract.suite import reports
+from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.suite.plugin import ContractPlugin
+from devtune_contract.suite.preflight import Preflight
+from devtune_contract.suite.reports import ExitCode
+from devtune_contract.suite.session import ContractSession
+
+PROG = "devtune-contract check"
+STOP_CODES = {"configuration": ExitCode.CONFIGURATION, "unreachable": ExitCode.UNREACHABLE}
+
+
+def tests_directory() -> Path:
+    """The contract tests and their pytest.ini, shipped inside the package."""
+    return Path(str(resources.files("devtune_contract.suite") / "contract_tests"))
+
+
+def stop(report_dir: Path, code: ExitCode, message: str, **summary: object) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    reports.write_stopped(report_dir, code, message, summary=summary)
+    return int(code)
+
+
+def check(pytest_args: Sequence[str] = ()) -> int:
+    report_dir = report_dir_from_env(os.environ)
+    reports.clear(report_dir)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        return stop(report_dir, ExitCode.BAD_SETTINGS, str(error))
+    embedded = EmbeddedServer() if settings.embedded else None
+    try:
+        if embedded is not None:
+            settings = embedded.settings_for(settings)
+        return _run(settings, pytest_args)
+    finally:
+        if embedded is not None:
+            embedded.close()
+
+
+def _run(settings: Settings, pytest_args: Sequence[str]) -> int:
+    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    print(f"DevTune contract suite against {settings.base_url} (DEVTUNE_SEED={seed})")
+    try:
+        session = ContractSession(settings, Redactor(settings.api_keys()), seed=seed)
+    except SettingsError as error:
+        return stop(settings.report_dir, ExitCode.BAD_SETTINGS, str(error), seed=seed)
+    halt = Preflight(settings, session.ledger).run()
+    if halt is not None:
+        message = session.redactor.redact(halt.message)
+        scenarios = {}
+        if halt.test is not None:
+            scenarios[halt.test] = {"verdict": "fail", "detail": f"stopped in preflight: {message}"}
+        return stop(
+            settings.report_dir,
+            STOP_CODES[halt.kind],
+            message,
+            seed=seed,
+            target=settings.base_url,
+            requests=session.ledger.requests,
+            scenarios=scenarios,
+        )
+    directory = tests_directory()
+    arguments = [
+        "-c",
+        str(directory / "pytest.ini"),
+        "--rootdir",
+        str(directory),
+        f"--junitxml={settings.junit_path}",
+        # schemathesis is imported before pytest starts, too late for assertion rewriting.
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        *pytest_args,
+        str(directory),
+    ]
+    return int(pytest.main(arguments, plugins=[ContractPlugin(session)]))
