@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -18,12 +19,11 @@ from devtune_contract.checks.secrets import (
     secret_bits,
     secret_strength,
 )
-from devtune_contract.masking import Redactor
 from devtune_contract.settings import Settings
 
 PROJECT = "6f1c2a4e-2b7d-4c1e-9a53-0f3e8d2b1a77"
 KEY = "dtk_live_" + "c" * 64
-SECRET = "a" * 64
+SECRET = secrets.token_hex(32)
 NOW = time.time()
 
 
@@ -50,7 +50,7 @@ def exchange(
 
 @pytest.fixture
 def run() -> RunState:
-    return RunState(settings=Settings(api_key=KEY), redactor=Redactor([KEY]))
+    return RunState(settings=Settings(api_key=KEY))
 
 
 def limits(limit: int = 100, remaining: int = 5, reset: float = NOW + 30) -> dict[str, str]:
@@ -155,6 +155,17 @@ BROKEN = [
     (rate_limit_headers, exchange(headers={"x-ratelimit-limit": "100"}), "without"),
     (
         rate_limit_headers,
+        exchange(headers={**limits(), "x-ratelimit-remaining": "\u00b2"}),  # "²".isdigit()
+        "ASCII digits",
+    ),
+    (
+        rate_limit_headers,
+        exchange(headers={**limits(), "x-ratelimit-remaining": "\u0663"}),  # Arabic-Indic 3
+        "ASCII digits",
+    ),
+    (rate_limit_headers, exchange(headers={**limits(), "x-ratelimit-reset": "9" * 5000}), "ASCII"),
+    (
+        rate_limit_headers,
         exchange(headers={**limits(), "x-ratelimit-limit": "many"}),
         "not an integer",
     ),
@@ -176,6 +187,15 @@ BROKEN = [
         rate_limited_response,
         exchange(429, {"error": "slow_down", "message": "m", "status": 429}, limits(remaining=0)),
         "documented",
+    ),
+    (
+        rate_limited_response,
+        exchange(
+            429,
+            {"error": "rate_limit_exceeded", "message": "m", "status": 429},
+            {**limits(), "x-ratelimit-remaining": "\uff10"},  # fullwidth zero
+        ),
+        "ASCII digits",
     ),
 ]
 
@@ -217,3 +237,46 @@ def test_secret_failures_never_show_the_secret(run: RunState) -> None:
     with pytest.raises(ContractViolation) as raised:
         secret_strength(exchange(200, {"data": {"secret": weak}}), run)
     assert weak not in str(raised.value)
+
+
+def with_timestamp(timestamp: str) -> Exchange:
+    meta = {"timestamp": timestamp, "projectId": PROJECT}
+    return exchange(200, {"data": {"secret": SECRET}, "meta": meta})
+
+
+NOW_UTC = datetime.now(UTC)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        pytest.param(NOW_UTC.strftime("%Y%m%dT%H%M%SZ"), id="basic-format"),
+        pytest.param(NOW_UTC.strftime("%G-W%V-%uT%H:%M:%SZ"), id="week-date"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%HZ"), id="hour-only"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%MZ"), id="no-seconds"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S+0000"), id="offset-without-colon"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S,123Z"), id="comma-fraction"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%d %H:%M:%SZ") + "\n", id="trailing-newline"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%SZ") + "\n", id="final-newline"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S"), id="no-offset"),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%d"), id="date-only"),
+    ],
+)
+def test_timestamps_fromisoformat_reads_but_rfc3339_forbids_fail(
+    timestamp: str, run: RunState
+) -> None:
+    with pytest.raises(ContractViolation, match="not RFC 3339"):
+        success_envelope(with_timestamp(timestamp), run)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        NOW_UTC.isoformat(),  # +00:00 with microseconds
+        NOW_UTC.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z",  # nanoseconds
+        NOW_UTC.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(),
+    ],
+)
+def test_rfc3339_timestamps_pass(timestamp: str, run: RunState) -> None:
+    success_envelope(with_timestamp(timestamp), run)

@@ -7,11 +7,22 @@ every response, whether schemathesis generated the request or a scenario test ma
 
 from collections.abc import Callable
 
+from devtune_contract.checks.caching import secret_not_cacheable
 from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
 from devtune_contract.checks.exchange import ContractViolation, Exchange
-from devtune_contract.checks.rate_limit import rate_limit_headers, rate_limited_response
-from devtune_contract.checks.run import RunState
-from devtune_contract.checks.secrets import fresh_secret, no_credential_echo, secret_strength
+from devtune_contract.checks.hygiene import error_hygiene
+from devtune_contract.checks.rate_limit import (
+    rate_limit_consistency,
+    rate_limit_headers,
+    rate_limited_response,
+)
+from devtune_contract.checks.secrets import (
+    fresh_secret,
+    no_credential_echo,
+    secret_randomness,
+    secret_strength,
+)
+from devtune_contract.checks.state import RunState
 
 Check = Callable[[Exchange, RunState], None]
 
@@ -19,11 +30,15 @@ ALL_CHECKS: tuple[Check, ...] = (
     json_content_type,
     success_envelope,
     error_envelope,
+    error_hygiene,
     secret_strength,
+    secret_randomness,
     fresh_secret,
+    secret_not_cacheable,
     no_credential_echo,
     rate_limit_headers,
     rate_limited_response,
+    rate_limit_consistency,
 )
 
 __all__ = [

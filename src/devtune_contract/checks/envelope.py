@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rfc3339_validator import validate_rfc3339
+
 from devtune_contract.checks.exchange import ContractViolation, Exchange, same_id
-from devtune_contract.checks.run import RunState
+from devtune_contract.checks.state import RunState
 
 # The documented error code for each status; 405 is the one undocumented status a
 # conforming server may send (unsupported methods), so it only needs a non-empty code.
@@ -26,7 +28,13 @@ def json_content_type(exchange: Exchange, run: RunState) -> None:
 
 
 def success_envelope(exchange: Exchange, run: RunState) -> None:
-    """200 carries ``data.secret`` and ``meta`` with a fresh timestamp and the path's project."""
+    """200 carries ``data.secret`` and ``meta`` with a fresh timestamp and the path's project.
+
+    The timestamp must be RFC 3339 as judged by ``rfc3339-validator`` (what jsonschema uses),
+    not merely something ``datetime.fromisoformat`` reads: basic formats such as
+    ``20261127T061811Z``, week dates, hour-only times, ``+0000`` offsets and comma fractions
+    are ISO 8601 but not RFC 3339.
+    """
     if exchange.status != 200:
         return
     body = exchange.parsed_body
@@ -45,12 +53,10 @@ def success_envelope(exchange: Exchange, run: RunState) -> None:
 def _check_timestamp(value: object, run: RunState) -> None:
     if not isinstance(value, str):
         raise ContractViolation("meta.timestamp is missing")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ContractViolation(f"meta.timestamp {value!r} is not RFC 3339") from None
-    if moment.tzinfo is None or "T" not in value.upper():
-        raise ContractViolation(f"meta.timestamp {value!r} is not RFC 3339 with an offset")
+    # The validator's pattern ends in ``$``, which also matches before a final newline.
+    if "\n" in value or not validate_rfc3339(value):
+        raise ContractViolation(f"meta.timestamp {value[:64]!r} is not RFC 3339 with an offset")
+    moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     drift = abs(moment.timestamp() - run.clock())
     if drift > run.settings.clock_skew:
         raise ContractViolation(

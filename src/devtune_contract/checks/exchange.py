@@ -40,7 +40,7 @@ class Exchange:
         """The decoded body, or ``None`` when it is not JSON at all; decoded once."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             return None
 
 

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from devtune_contract.checks.exchange import ContractViolation, Exchange
-from devtune_contract.checks.run import RunState
+from devtune_contract.checks.state import Quota, RunState
+from devtune_contract.credentials import bearer_token
+from devtune_contract.masking import mask
 
 LIMIT = "x-ratelimit-limit"
 REMAINING = "x-ratelimit-remaining"
 RESET = "x-ratelimit-reset"
 NAMES = (LIMIT, REMAINING, RESET)
 MAX_RESET_AHEAD = 24 * 3600
+# ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then rejects or reads
+# as a number no HTTP client would. Eighteen digits are far beyond any Unix time or quota.
+INTEGER = re.compile(r"-?[0-9]{1,18}")
+# A counter that never counts: this many responses of one key in a row, in one window, with
+# the same Remaining.
+STUCK_RESPONSES = 5
 
 
 def _integer(exchange: Exchange, name: str) -> int:
     raw = exchange.headers[name].strip()
-    if not raw.lstrip("-").isdigit():
-        raise ContractViolation(f"{name} is {raw[:40]!r}, not an integer")
+    if not INTEGER.fullmatch(raw):
+        raise ContractViolation(f"{name} is {raw[:40]!r}, not an integer in ASCII digits")
     return int(raw)
 
 
@@ -58,3 +68,40 @@ def rate_limited_response(exchange: Exchange, run: RunState) -> None:
     code = body.get("error") if isinstance(body, dict) else None
     if code != "rate_limit_exceeded":
         raise ContractViolation(f"429 error code is {code!r}, documented: 'rate_limit_exceeded'")
+
+
+def _counted_quota(exchange: Exchange) -> Quota | None:
+    """The response's quota when all three headers are well-formed integers, else ``None``."""
+    values = [exchange.headers.get(name, "").strip() for name in NAMES]
+    if not all(INTEGER.fullmatch(value) for value in values):
+        return None
+    limit, remaining, reset = (int(value) for value in values)
+    return Quota(limit=limit, remaining=remaining, reset=reset)
+
+
+def rate_limit_consistency(exchange: Exchange, run: RunState) -> None:
+    """Per key, the Limit never changes and Remaining counts down within a window.
+
+    Only responses the key got through count (not 401s, whose headers may count per client,
+    nor 429s, which may come from a secondary burst limit). Remaining may rise (token buckets,
+    sliding windows), skip values (other clients spending the key) and restart (a window
+    rolling over, or several nodes each counting in its own window): each (Limit, Reset)
+    window keeps its own streak, and only the same Remaining on five responses of one window
+    in a row is a counter that never counts.
+    """
+    key = bearer_token(exchange.authorization)
+    if key is None or exchange.status in (401, 429):
+        return
+    quota = _counted_quota(exchange)
+    if quota is None:
+        return  # rate_limit_headers reports malformed or partial headers
+    trend = run.record_quota(key, exchange.id, quota)
+    if quota.limit != trend.first_limit:
+        raise ContractViolation(
+            f"{LIMIT} changed from {trend.first_limit} to {quota.limit} for key {mask(key)}"
+        )
+    if trend.unchanged >= STUCK_RESPONSES:
+        raise ContractViolation(
+            f"{REMAINING} stayed {quota.remaining} on {trend.unchanged} responses in a row to "
+            f"key {mask(key)} with the same {RESET}: the limit does not count requests"
+        )

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange
-from devtune_contract.checks.run import RunState
-from devtune_contract.credentials import bearer_token
+from devtune_contract.checks.randomness import (
+    BASE64,
+    HEX,
+    MIN_IDENTIFIER_LENGTH,
+    Encoding,
+    not_random,
+)
+from devtune_contract.checks.state import RunState
+from devtune_contract.credentials import API_KEY_PREFIX, bearer_token
 from devtune_contract.masking import mask
 
 MIN_SECRET_BITS = 128
 # Prefixes such as Standard Webhooks' ``whsec_`` say what the value is; they carry no entropy.
-SECRET_PREFIX = re.compile(r"^[A-Za-z]+_")
+# Bounded, so a base64url secret whose first characters happen to be letters and ``_`` keeps
+# most of its length.
+SECRET_PREFIX = re.compile(r"^[A-Za-z]{1,12}_")
 STANDARD_WEBHOOKS_PREFIX = "whsec_"
-HEX = re.compile(r"[0-9a-fA-F]+")
-BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+HEX_SYMBOLS = re.compile(r"[0-9a-fA-F]+")
+BASE64_SYMBOLS = re.compile(r"([A-Za-z0-9+/_-]+)={0,2}")
 
 
 def returned_secret(exchange: Exchange) -> str | None:
@@ -27,15 +37,20 @@ def returned_secret(exchange: Exchange) -> str | None:
     return secret if isinstance(secret, str) and secret else None
 
 
-def secret_bits(secret: str) -> int | None:
-    """Entropy bits of the secret's encoding after any prefix, or ``None`` if not hex/base64."""
+def encoded_part(secret: str) -> tuple[Encoding, str] | None:
+    """The encoding and symbols of ``secret`` after any prefix and without ``=`` padding."""
     encoded = SECRET_PREFIX.sub("", secret, count=1)
     # Standard Webhooks' whsec_ secrets are base64 even when every character happens to be hex.
-    if HEX.fullmatch(encoded) and not secret.startswith(STANDARD_WEBHOOKS_PREFIX):
-        return 4 * len(encoded)
-    if BASE64.fullmatch(encoded):
-        return 6 * len(encoded.rstrip("="))
-    return None
+    if HEX_SYMBOLS.fullmatch(encoded) and not secret.startswith(STANDARD_WEBHOOKS_PREFIX):
+        return HEX, encoded
+    match = BASE64_SYMBOLS.fullmatch(encoded)
+    return (BASE64, match.group(1)) if match else None
+
+
+def secret_bits(secret: str) -> int | None:
+    """Entropy bits of the secret's encoding after any prefix, or ``None`` if not hex/base64."""
+    part = encoded_part(secret)
+    return None if part is None else part[0].bits_per_symbol * len(part[1])
 
 
 def secret_strength(exchange: Exchange, run: RunState) -> None:
@@ -43,7 +58,6 @@ def secret_strength(exchange: Exchange, run: RunState) -> None:
     secret = returned_secret(exchange)
     if secret is None:
         return
-    run.redactor.add(secret)
     bits = secret_bits(secret)
     if bits is None:
         raise ContractViolation(f"secret {mask(secret)} is neither hex nor base64")
@@ -72,3 +86,44 @@ def no_credential_echo(exchange: Exchange, run: RunState) -> None:
     for key in keys:
         if key in text:
             raise ContractViolation(f"the response body echoes the API key {mask(key)}")
+
+
+def secret_randomness(exchange: Exchange, run: RunState) -> None:
+    """The secret looks random and embeds no identifier of the request or the run.
+
+    The statistics and their false-failure bound (below 1e-9 per secret for every accepted
+    encoding and length) are documented in :mod:`devtune_contract.checks.randomness`.
+    """
+    secret = returned_secret(exchange)
+    if secret is None:
+        return
+    folded = secret.lower()
+    for name, identifier in _identifiers(exchange, run):
+        if identifier in folded:
+            raise ContractViolation(f"secret {mask(secret)} contains the {name}")
+    part = encoded_part(secret)
+    if part is None or part[0].bits_per_symbol * len(part[1]) < MIN_SECRET_BITS:
+        return  # secret_strength reports it
+    finding = not_random(*part)
+    if finding is not None:
+        raise ContractViolation(f"secret {mask(secret)} is not random: {finding}")
+
+
+def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]:
+    """What a secret must not contain, lower-cased, with and without dashes or key prefix."""
+    settings = run.settings
+    named = [
+        ("webhook id", exchange.webhook_id),
+        ("webhook id", settings.webhook_id),
+        ("project id", exchange.project_id),
+        ("project id", settings.project_id),
+    ]
+    keys = [bearer_token(exchange.authorization), *settings.api_keys()]
+    named += [("API key", key) for key in keys]
+    named += [("API key", key.removeprefix(API_KEY_PREFIX)) for key in keys if key]
+    for name, value in named:
+        if not value:
+            continue
+        for form in {value.lower(), value.lower().replace("-", "")}:
+            if len(form) >= MIN_IDENTIFIER_LENGTH:
+                yield name, form

@@ -1,0 +1,90 @@
+"""secret_not_cacheable: RFC 9111 §3.5 decides, with Cache-Control parsed as the RFC says."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+
+import pytest
+
+from devtune_contract.checks import ContractViolation, Exchange, RunState
+from devtune_contract.checks.caching import cache_directives, secret_not_cacheable
+from devtune_contract.settings import Settings
+
+
+def rotation(cache_control: str | None, status: int = 200) -> Exchange:
+    body = {
+        "data": {"secret": secrets.token_hex(32)},
+        "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": "p"},
+    }
+    headers = {"content-type": "application/json"}
+    if cache_control is not None:
+        headers["cache-control"] = cache_control
+    return Exchange(
+        method="POST",
+        project_id="p",
+        webhook_id="w",
+        authorization="Bearer k",
+        status=status,
+        headers=headers,
+        body=json.dumps(body).encode(),
+    )
+
+
+RUN = RunState(settings=Settings())
+
+STORABLE = [
+    "public, max-age=300",
+    "PUBLIC",
+    "max-age=60, s-maxage=600",
+    "S-MaxAge=10",
+    "no-cache, must-revalidate",
+    'public, private="Set-Cookie"',  # a qualified private only withholds the named field
+    'max-age=0, community="no-store", public',  # no-store inside a quoted argument
+    "public,,max-age=1",
+    'garbage="unterminated, must-revalidate',
+]
+
+NOT_STORABLE = [
+    None,
+    "",
+    "no-store",
+    "No-Store, public",
+    "private",
+    "PRIVATE, s-maxage=60",
+    'private="", public',
+    "max-age=300",
+    "no-cache",
+    "no-store, must-revalidate, public",
+    'private, community="public"',
+]
+
+
+@pytest.mark.parametrize("value", STORABLE)
+def test_responses_a_shared_cache_may_store_fail(value: str) -> None:
+    with pytest.raises(ContractViolation, match="shared cache may store"):
+        secret_not_cacheable(rotation(value), RUN)
+
+
+@pytest.mark.parametrize("value", NOT_STORABLE)
+def test_responses_a_shared_cache_must_not_store_pass(value: str | None) -> None:
+    secret_not_cacheable(rotation(value), RUN)
+
+
+def test_responses_without_a_secret_are_not_judged() -> None:
+    error = Exchange(
+        method="POST",
+        project_id="p",
+        webhook_id="w",
+        authorization=None,
+        status=404,
+        headers={"cache-control": "public, max-age=3600"},
+        body=b'{"error":"not_found","message":"m","status":404}',
+    )
+    secret_not_cacheable(error, RUN)
+
+
+def test_directives_are_parsed_with_quoted_arguments() -> None:
+    parsed = cache_directives('Max-Age=5, private="a, b", community="x\\"y", no-store')
+    assert parsed == {"max-age": "5", "private": "a, b", "community": 'x"y', "no-store": None}
