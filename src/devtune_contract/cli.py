@@ -8,6 +8,7 @@ devtune-contract drift https://docs.example.com/openapi.json --format github
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -20,12 +21,14 @@ from devtune_contract.drift import command as drift_command
 from devtune_contract.masking import mask
 from devtune_contract.server import (
     API_PREFIX,
+    ConnectionLimits,
     Policy,
     ServerConfig,
     Store,
     StoreError,
     create_app,
     seed_demo,
+    server_config,
 )
 
 
@@ -46,8 +49,12 @@ def parse_scopes(text: str) -> frozenset[str] | None:
 
 
 def write_env_file(path: Path, lines: dict[str, str]) -> None:
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_text("".join(f"{name}={value}\n" for name, value in lines.items()))
+    """Write ``lines`` to a file only its owner can read, whatever the umask or the mode of a
+    file already there (which is truncated, and re-moded before anything is written)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w") as env_file:
+        os.fchmod(descriptor, 0o600)
+        env_file.write("".join(f"{name}={value}\n" for name, value in lines.items()))
 
 
 def announce(credentials: dict[str, str], env_file: Path | None) -> None:
@@ -66,9 +73,10 @@ def serve(args: argparse.Namespace) -> int:
         db_path = Path(scratch) / "state.sqlite"
     else:
         db_path = args.db
+    state = "existing" if db_path.exists() else "new"
     store = Store.open(db_path)
     base_url = f"http://{args.host}:{args.port}{API_PREFIX}"
-    print(f"DevTune reference server on {base_url} (database {db_path})")
+    print(f"DevTune reference server on {base_url} ({state} database {db_path})")
     if store.has_projects():
         print("the database already holds data; create keys with `devtune-contract seed`")
     else:
@@ -90,8 +98,11 @@ def serve(args: argparse.Namespace) -> int:
         secret_format=args.secret_format,
         rate_limit_headers=args.rate_limit_headers,
     )
+    limits = ConnectionLimits(max_connections=args.max_connections)
+    app = create_app(Policy(store, config))
     sys.stdout.flush()
-    uvicorn.run(create_app(Policy(store, config)), host=args.host, port=args.port, log_level="info")
+    options = {"host": args.host, "port": args.port, "log_level": "info"}
+    uvicorn.Server(server_config(app, limits, access_log=args.access_log, **options)).run()
     return 0
 
 
@@ -126,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--secret-format", choices=["hex", "whsec"], default="hex")
     run.add_argument("--rate-limit-headers", choices=["always", "on_429"], default="always")
     run.add_argument("--env-file", type=Path, help="write the demo credentials here, not stdout")
+    run.add_argument("--access-log", action="store_true", help="log one short line per request")
+    run.add_argument(
+        "--max-connections", type=int, default=1000, help="open connections before 503"
+    )
     run.set_defaults(handler=serve)
 
     add = commands.add_parser("seed", help="create a webhook and an API key")

@@ -2,11 +2,13 @@
 
 from devtune_contract.server.app import API_PREFIX, create_app
 from devtune_contract.server.policy import Policy, ServerConfig
-from devtune_contract.server.running import RunningServer
+from devtune_contract.server.protocol import ConnectionLimits
+from devtune_contract.server.running import RunningServer, server_config
 from devtune_contract.server.storage import DemoData, Store, StoreError, seed_demo
 
 __all__ = [
     "API_PREFIX",
+    "ConnectionLimits",
     "DemoData",
     "Policy",
     "RunningServer",
@@ -15,4 +17,5 @@ __all__ = [
     "StoreError",
     "create_app",
     "seed_demo",
+    "server_config",
 ]

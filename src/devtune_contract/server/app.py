@@ -1,51 +1,97 @@
-"""The ASGI app: routes rotate-secret to a :class:`Policy` and keeps every error JSON."""
+"""The ASGI app: routes rotate-secret to a :class:`Policy` and keeps every error JSON.
+
+One route does not need a framework: the app reads the path, the method and the
+Authorization field straight from the ASGI scope, which keeps the per-request cost to the
+policy's own work (Starlette's routing, request and response objects cost about as much as
+the decisions themselves).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from devtune_contract.server.policy import ERRORS, Outcome, Policy, RotateRequest
+from devtune_contract.server.policy import Outcome, Policy, RotateRequest
 
 API_PREFIX = "/api/v2"
 ROTATE_PATH = API_PREFIX + "/projects/{project_id}/webhooks/{webhook_id}/rotate-secret"
+# "/api/v2/projects/{p}/webhooks/{w}/rotate-secret".split("/"); None marks a path parameter.
+ROTATE_SEGMENTS = ("", "api", "v2", "projects", None, "webhooks", None, "rotate-secret")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("devtune_contract.server")
 
 
-def render(outcome: Outcome) -> Response:
-    content = json.dumps(outcome.body, separators=(",", ":"))
-    return Response(
-        content, status_code=outcome.status, headers=outcome.headers, media_type=outcome.media_type
-    )
+def path_ids(path: str) -> tuple[str, str] | None:
+    """The project and webhook segments of a rotate-secret path, else ``None``."""
+    segments = path.split("/")
+    if len(segments) != len(ROTATE_SEGMENTS):
+        return None
+    for segment, expected in zip(segments, ROTATE_SEGMENTS, strict=True):
+        if segment != expected and (expected is not None or not segment):
+            return None
+    return segments[4], segments[6]
 
 
-def create_app(policy: Policy) -> Starlette:
+def authorization(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The Authorization field; several fields are combined as HTTP combines repeated fields
+    (comma-joined), which no valid credential matches: two credentials are ambiguous."""
+    values = [value.decode("latin-1") for name, value in headers if name == b"authorization"]
+    return ", ".join(values) if values else None
+
+
+def render(outcome: Outcome) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps(outcome.body, separators=(",", ":")).encode()
+    media_type = outcome.media_type
+    if media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    headers = [
+        (b"content-type", media_type.encode("latin-1")),
+        (b"content-length", str(len(body)).encode("latin-1")),
+    ]
+    headers += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in outcome.headers.items()
+    ]
+    return headers, body
+
+
+def create_app(policy: Policy) -> ASGIApp:
     """The reference server (or a variant of it, depending on ``policy``)."""
+    allow = ", ".join(policy.methods)
 
-    async def rotate_secret(request: Request) -> Response:
-        outcome = await policy.handle(
+    async def decide(scope: Scope) -> Outcome:
+        ids = path_ids(scope["path"])
+        if ids is None:
+            return policy.error(404)
+        if scope["method"] not in policy.methods:
+            return policy.error(405, {"Allow": allow})
+        client = scope.get("client")
+        return await policy.handle(
             RotateRequest(
-                project_id=request.path_params["project_id"],
-                webhook_id=request.path_params["webhook_id"],
-                authorization=request.headers.get("authorization"),
-                client=request.client.host if request.client else None,
+                project_id=ids[0],
+                webhook_id=ids[1],
+                authorization=authorization(scope["headers"]),
+                client=client[0] if client else None,
             )
         )
-        return render(outcome)
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        status = exc.status_code if exc.status_code in ERRORS else 404
-        return render(policy.error(status, dict(exc.headers or {})))
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # no lifespan work to do, no websockets to serve
+            return
+        try:
+            outcome = await decide(scope)
+        except Exception as error:
+            logger.error("request failed: %s: %s", type(error).__name__, error)
+            outcome = policy.error(500)
+        headers, body = render(outcome)
+        await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
-    async def server_error(request: Request, exc: Exception) -> Response:
-        return render(policy.error(500))
-
-    return Starlette(
-        routes=[Route(ROTATE_PATH, rotate_secret, methods=list(policy.methods))],
-        exception_handlers={HTTPException: http_error, Exception: server_error},
-    )
+    return app

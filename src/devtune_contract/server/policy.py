@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import secrets
-import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ import attrs
 
 from devtune_contract.credentials import API_KEY_PATTERN, WEBHOOKS_WRITE, bearer_token
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
-from devtune_contract.server.storage import ApiKey, Store, Webhook
+from devtune_contract.server.storage import ApiKey, Store, StoreError, Webhook
 
 logger = logging.getLogger("devtune_contract.server")
 
@@ -69,11 +69,16 @@ def utc_timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
 def canonical_uuid(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
+    """The lower-case 8-4-4-4-12 form of ``value``, or ``None`` for any other text.
+
+    Only the canonical spelling (in either case) names an id: ``urn:uuid:``, braces or 32 bare
+    hex digits are unknown ids, as they are to a server that stores ids as text.
+    """
+    return value.lower() if CANONICAL_UUID.fullmatch(value) else None
 
 
 class Policy:
@@ -102,7 +107,11 @@ class Policy:
         if webhook is None:
             return self.error(404, quota_headers)
         secret = self.new_secret()
-        self.store.rotate_secret(webhook.id, key.id, secret)
+        try:
+            await self.store.commit_rotation(webhook.id, key.id, secret)
+        except StoreError as error:
+            logger.error("rotating the secret of webhook %s failed: %s", webhook.id, error)
+            return self.error(500, quota_headers)
         logger.info("rotated the secret of webhook %s with key %s", webhook.id, key.id)
         return self.success(request, secret, quota_headers)
 
@@ -139,7 +148,10 @@ class Policy:
     def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
         body = {
             "data": {"secret": secret},
-            "meta": {"timestamp": utc_timestamp(), "projectId": request.project_id},
+            "meta": {
+                "timestamp": utc_timestamp(),
+                "projectId": canonical_uuid(request.project_id) or request.project_id,
+            },
         }
         return Outcome(200, body, {**headers, "Cache-Control": "no-store"})
 

@@ -1,0 +1,164 @@
+"""The reference server's files: private on disk, and honest when they cannot be written."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devtune_contract.server import Policy, RunningServer, Store, create_app, seed_demo
+
+PRIVATE = 0o600
+
+
+@pytest.fixture
+def permissive_umask() -> Iterator[None]:
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def rotate_once(store: Store) -> httpx.Response:
+    demo = seed_demo(store)
+    with RunningServer(create_app(Policy(store))) as running:
+        url = f"{running.base_url}/projects/{demo.project_id}/webhooks/{demo.webhook_id}"
+        return httpx.post(
+            url + "/rotate-secret", headers={"Authorization": f"Bearer {demo.write_key}"}
+        )
+
+
+@pytest.mark.usefixtures("permissive_umask")
+def test_database_files_are_private_under_a_permissive_umask(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite"
+    store = Store.open(database)
+    try:
+        assert rotate_once(store).status_code == 200
+        files = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+        assert {f.name: mode(f) for f in files} == {f.name: PRIVATE for f in files}
+    finally:
+        store.close()
+
+
+@pytest.mark.usefixtures("permissive_umask")
+def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite"
+    Store.open(database).close()
+    database.chmod(0o644)
+    store = Store.open(database)
+    try:
+        assert mode(database) == PRIVATE
+    finally:
+        store.close()
+
+
+def run_cli(*args: str, umask: int = 0, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "devtune_contract.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        preexec_fn=lambda: os.umask(umask),
+    )
+
+
+def test_new_env_files_are_private_under_a_permissive_umask(tmp_path: Path) -> None:
+    env_file = tmp_path / "creds.env"
+    result = run_cli("seed", "--db", str(tmp_path / "x.sqlite"), "--env-file", str(env_file))
+    assert result.returncode == 0, result.stderr
+    assert mode(env_file) == PRIVATE
+    assert mode(tmp_path / "x.sqlite") == PRIVATE
+
+
+def test_an_existing_env_file_is_truncated_and_made_private(tmp_path: Path) -> None:
+    env_file = tmp_path / "creds.env"
+    env_file.write_text("OLD_LINE=" + "x" * 5000 + "\n")
+    env_file.chmod(0o644)
+    result = run_cli("seed", "--db", str(tmp_path / "x.sqlite"), "--env-file", str(env_file))
+    assert result.returncode == 0, result.stderr
+    assert mode(env_file) == PRIVATE
+    text = env_file.read_text()
+    assert "OLD_LINE" not in text
+    assert text.startswith("DEVTUNE_PROJECT_ID=")
+
+
+def without_root_privileges() -> list[str]:
+    """Root ignores file modes: drop the capabilities that let it (and its chmod) do so."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file modes cannot make a file read-only")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def test_a_database_that_is_not_writable_fails_at_startup_in_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite"
+    Store.open(database).close()
+    database.chmod(0o444)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    command = [sys.executable, "-m", "devtune_contract.cli", "serve", "--db", str(database)]
+    try:
+        result = subprocess.run(  # noqa: S603
+            [*without_root_privileges(), *command, "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the server started on a database it cannot write")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "not writable" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert database.stat().st_mode & 0o222 == 0  # never made writable behind the owner's back
+
+
+@pytest.mark.parametrize("change", ["deleted", "replaced"])
+def test_a_database_deleted_or_replaced_while_running_is_noticed(
+    tmp_path: Path, change: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path / "state.sqlite"
+    store = Store.open(database)
+    demo = seed_demo(store)
+    headers = {"Authorization": f"Bearer {demo.write_key}"}
+    try:
+        with RunningServer(create_app(Policy(store))) as running:
+            url = (
+                f"{running.base_url}/projects/{demo.project_id}/webhooks/{demo.webhook_id}"
+                "/rotate-secret"
+            )
+            first = httpx.post(url, headers=headers).status_code
+            assert first == 200, f"the first rotation got {first}"
+            if change == "deleted":
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{database}{suffix}").unlink(missing_ok=True)
+            else:
+                replacement = tmp_path / "other.sqlite"
+                Store.open(replacement).close()
+                replacement.replace(database)
+            caplog.set_level(logging.ERROR, logger="devtune_contract.server")
+            response = httpx.post(url, headers=headers)
+        assert response.status_code == 500
+        assert response.json()["error"] == "internal_error"
+        assert "deleted or replaced" in caplog.text
+        assert demo.write_key not in caplog.text
+    finally:
+        store.close()
