@@ -119,28 +119,35 @@ def flag(
 # --- path -------------------------------------------------------------------------------------
 
 
+def path_parameters(path: str) -> list[str]:
+    return re.findall(r"\{([^}]*)\}", path)
+
+
+def path_renames(old_path: str, new_path: str) -> tuple[dict[str, str], list[str]]:
+    """Old path parameter names mapped to new ones (in order of appearance), and those gone.
+
+    A name found in both paths is the same parameter wherever it moved; the rest pair up in
+    order as renames, and old names left over were removed.
+    """
+    old_names, new_names = path_parameters(old_path), path_parameters(new_path)
+    gone = [name for name in old_names if name not in new_names]
+    came = [name for name in new_names if name not in old_names]
+    renames = dict(zip(gone, came, strict=False))
+    return renames, gone[len(came) :]
+
+
 def compare_path(pair: OperationPair) -> None:
+    findings = pair.findings
     if template_shape(pair.new_path) != template_shape(pair.old_path):
-        pair.findings.add(
-            Level.BREAKING, "operation-moved", pair.where, f"operation moved to {pair.new_path}"
-        )
-    old_names = re.findall(r"\{([^}]*)\}", pair.old_path)
-    new_names = re.findall(r"\{([^}]*)\}", pair.new_path)
-    for index, name in enumerate(old_names):
-        if index >= len(new_names):
-            pair.findings.add(
-                Level.BREAKING,
-                "path-parameter-removed",
-                pair.where,
-                f"path parameter {name!r} removed",
-            )
-        elif new_names[index] != name:
-            pair.findings.add(
-                Level.BREAKING,
-                "path-parameter-renamed",
-                pair.where,
-                f"path parameter {name!r} renamed to {new_names[index]!r}",
-            )
+        message = f"operation moved to {pair.new_path}"
+        findings.add(Level.BREAKING, "operation-moved", pair.where, message)
+    renames, removed = path_renames(pair.old_path, pair.new_path)
+    for old, new in renames.items():
+        message = f"path parameter {old!r} renamed to {new!r}"
+        findings.add(Level.BREAKING, "path-parameter-renamed", pair.where, message)
+    for name in removed:
+        message = f"path parameter {name!r} removed"
+        findings.add(Level.BREAKING, "path-parameter-removed", pair.where, message)
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -172,13 +179,7 @@ def collect_parameters(
 def compare_parameters(pair: OperationPair) -> None:
     old = collect_parameters(pair.old_item, pair.method, pair.schemas.old, pair.where)
     new = collect_parameters(pair.new_item, pair.method, pair.schemas.new, pair.where)
-    renames = dict(
-        zip(
-            re.findall(r"\{([^}]*)\}", pair.old_path),
-            re.findall(r"\{([^}]*)\}", pair.new_path),
-            strict=False,
-        )
-    )
+    renames = path_renames(pair.old_path, pair.new_path)[0]
     matched: set[ParameterKey] = set()
     for (place, name), (where, old_parameter) in old.items():
         key = (place, renames.get(name, name)) if place == "path" else (place, name)
