@@ -28,6 +28,7 @@ from devtune_api_client import (
 )
 from devtune_api_client.errors import mask
 
+from devtune_contract import faults
 from devtune_contract.suite.embedded import EmbeddedServer
 
 FAST_RETRIES = RetryPolicy(max_attempts=3, max_wait=5.0, jitter=0.05)
@@ -167,6 +168,44 @@ def test_async_raw_response_and_errors(server: EmbeddedServer) -> None:
             return raw.status_code
 
     assert asyncio.run(calls()) == 200
+
+
+def test_a_real_200_without_data_raises_missing_secret() -> None:
+    server = EmbeddedServer(policy=faults.OmitsData)
+    try:
+        with devtune_for(server) as client, pytest.raises(MissingSecretError, match="rotate again"):
+            client.webhooks.rotate_secret(server.demo.project_id, server.demo.webhook_id)
+        assert server.store.rotation_count(server.demo.webhook_id) == 1, "it did rotate, unseen"
+    finally:
+        server.close()
+
+
+def test_a_real_malformed_timestamp_keeps_the_secret(caplog: pytest.LogCaptureFixture) -> None:
+    server = EmbeddedServer(policy=faults.TimestampNotRfc3339)
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    try:
+        with devtune_for(server) as client:
+            rotated = client.webhooks.rotate_secret(server.demo.project_id, server.demo.webhook_id)
+        assert rotated.secret == server.store.current_secret(server.demo.webhook_id)
+        assert rotated.timestamp is None
+        assert rotated.project_id == uuid.UUID(server.demo.project_id)
+        assert "meta.timestamp" in caplog.text
+        assert rotated.secret not in caplog.text
+    finally:
+        server.close()
+
+
+def test_a_real_server_that_never_answers_is_outcome_unknown() -> None:
+    server = EmbeddedServer(policy=faults.HangsOnRotate)
+    try:
+        with (
+            devtune_for(server, timeout=0.5) as client,
+            pytest.raises(OutcomeUnknownError, match="may already have rotated") as raised,
+        ):
+            client.webhooks.rotate_secret(server.demo.project_id, server.demo.webhook_id)
+        assert isinstance(raised.value.__cause__, httpx.ReadTimeout)
+    finally:
+        server.close()
 
 
 # --- configuration ----------------------------------------------------------------------------
