@@ -46,8 +46,10 @@ class SchemaComparer:
                 return
             visited = visited | {pair}
         scope = Scope(self, side, where, visited, old.keywords, new.keywords)
+        present = old.keywords.keys() | new.keywords.keys()
         for rule in RULES:
-            rule.check(scope)
+            if not rule.keywords.isdisjoint(present):  # absent on both sides: nothing changed
+                rule.check(scope)
         self.findings.rest(old.keywords, new.keywords, EXPLAINED, where)
 
 
