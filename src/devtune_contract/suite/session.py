@@ -34,6 +34,7 @@ MAX_RATE_LIMIT_WAITS = 3
 # Requests that cannot rotate anything are sent again this many times after a dropped
 # connection; a request that could rotate never is.
 TRANSPORT_RETRIES = 2
+CLOSE = {"Connection": "close"}
 
 
 def bearer(key: str) -> str:
@@ -226,35 +227,40 @@ class ContractSession:
             except CapReached as reached:
                 pytest.skip(str(reached))
         self.pacer.before_request()
-        fresh = transport.fresh_session()
-        try:
-            response = case.call(session=fresh, timeout=self.settings.request_timeout)
-        except requests.RequestException as error:
+        lost = None
+        with transport.fresh_session() as fresh:
+            try:
+                response = case.call(
+                    session=fresh, timeout=self.settings.request_timeout, headers=CLOSE
+                )
+            except requests.RequestException as error:
+                lost = self._describe(error)
+        if lost is not None:  # reported outside the except block: no chained traceback
             self.cap.settle(None)
             self.ledger.count_response(None, could_rotate=True, probe=probe)
             self._fail(
-                "outcome unknown: the secret may have rotated "
-                f"({self._describe(error)}); counted against DEVTUNE_MAX_ROTATIONS"
+                f"outcome unknown: the secret may have rotated ({lost}); "
+                "counted against DEVTUNE_MAX_ROTATIONS"
             )
-        finally:
-            fresh.close()
         self.cap.settle(response.status_code)
         self.ledger.count_response(response.status_code, could_rotate=True, probe=probe)
         return response
 
     def _transmit_retrying(self, case: Any, *, probe: bool) -> Any:
-        for attempt in range(TRANSPORT_RETRIES + 1):
+        failure = "no attempt made"
+        for _ in range(TRANSPORT_RETRIES + 1):
             self.pacer.before_request()
             try:
                 response = case.call(session=self.http, timeout=self.settings.request_timeout)
             except requests.RequestException as error:
                 self.ledger.count_response(None, could_rotate=False, probe=probe)
-                if attempt == TRANSPORT_RETRIES or isinstance(error, requests.Timeout):
-                    self._fail(f"transport error: {self._describe(error)}")
+                failure = self._describe(error)
+                if isinstance(error, requests.Timeout):
+                    break  # a hanging server would hang again: one timeout is enough
                 continue
             self.ledger.count_response(response.status_code, could_rotate=False, probe=probe)
             return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        self._fail(f"transport error: {failure}")
 
     def _describe(self, error: requests.RequestException) -> str:
         return transport.describe(error, self.target, self.settings.request_timeout)
