@@ -58,8 +58,9 @@ NO_RETRIES = RetryPolicy(max_attempts=1)
 class BearerAuth(httpx.Auth):
     """Adds ``Authorization`` to each request as it is sent.
 
-    The key lives only here, so no header dict (the caller's, the client's, httpx's defaults)
-    ever holds it, and ``repr`` shows it masked.
+    So no header dict (the caller's, the client's, httpx's defaults) ever holds the key, and it
+    survives ``set_httpx_client()``. Created per request from ``AuthenticatedClient.token``
+    (hidden from ``repr``); its own ``repr`` shows the key masked.
     """
 
     def __init__(self, token: str, prefix: str = "Bearer", header_name: str = "Authorization") -> None:
