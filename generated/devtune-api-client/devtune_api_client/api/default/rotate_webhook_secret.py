@@ -252,7 +252,10 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: A documented error status (401, 403, 404, 429), if Client.raise_on_error is True.
+        errors.ConnectionFailedError: The connection never opened, after the retry policy's attempts.
+        errors.OutcomeUnknownError: No complete response after sending (a read timeout, a dropped
+            connection); the request may have taken effect, so a rotation may have happened.
 
     Returns:
         Response[ErrorBody | RotatedSecret]
@@ -286,7 +289,10 @@ def sync(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: A documented error status (401, 403, 404, 429), if Client.raise_on_error is True.
+        errors.ConnectionFailedError: The connection never opened, after the retry policy's attempts.
+        errors.OutcomeUnknownError: No complete response after sending (a read timeout, a dropped
+            connection); the request may have taken effect, so a rotation may have happened.
 
     Returns:
         ErrorBody | RotatedSecret
@@ -317,7 +323,10 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: A documented error status (401, 403, 404, 429), if Client.raise_on_error is True.
+        errors.ConnectionFailedError: The connection never opened, after the retry policy's attempts.
+        errors.OutcomeUnknownError: No complete response after sending (a read timeout, a dropped
+            connection); the request may have taken effect, so a rotation may have happened.
 
     Returns:
         Response[ErrorBody | RotatedSecret]
@@ -351,7 +360,10 @@ async def asyncio(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: A documented error status (401, 403, 404, 429), if Client.raise_on_error is True.
+        errors.ConnectionFailedError: The connection never opened, after the retry policy's attempts.
+        errors.OutcomeUnknownError: No complete response after sending (a read timeout, a dropped
+            connection); the request may have taken effect, so a rotation may have happened.
 
     Returns:
         ErrorBody | RotatedSecret
