@@ -34,8 +34,11 @@ class SuiteRun:
         return checks | tests
 
 
-def run_suite(environment: Mapping[str, str], report_dir: Path, *args: str) -> SuiteRun:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
+def run_suite(
+    environment: Mapping[str, str], report_dir: Path, *args: str, unset: tuple[str, ...] = ()
+) -> SuiteRun:
+    """``environment`` on top of this process's (without its DEVTUNE_* and ``unset``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_") and k not in unset}
     env.update(environment)
     env["DEVTUNE_REPORT_DIR"] = str(report_dir)
     command = [sys.executable, "-m", "devtune_contract.cli", "check", *args]
