@@ -1,6 +1,7 @@
+import attrs
 import pytest
 
-from devtune_contract.settings import Settings, SettingsError
+from devtune_contract.settings import Pace, Settings, SettingsError
 
 REMOTE = {
     "DEVTUNE_BASE_URL": "https://staging.example.com/api/v2",
@@ -66,5 +67,75 @@ def test_lookalike_hosts_are_not_production() -> None:
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_invariants_hold_through_evolve() -> None:
+    """attrs validators: ``attrs.evolve`` cannot build Settings ``from_env`` would refuse."""
+    settings = Settings.from_env(REMOTE)
+    with pytest.raises(SettingsError, match="production"):
+        attrs.evolve(settings, base_url="https://api.devtune.ai/api/v2")
+    with pytest.raises(SettingsError, match="DEVTUNE_WEBHOOK_ID"):
+        attrs.evolve(settings, webhook_id=None)
+    with pytest.raises(SettingsError, match="DEVTUNE_REQUEST_TIMEOUT must be positive"):
+        attrs.evolve(settings, request_timeout=0)
+
+
+def test_credentials_in_the_base_url_are_refused_without_being_shown() -> None:
+    url = "https://qa:s3cr3t-pw@staging.example.com/api/v2"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**REMOTE, "DEVTUNE_BASE_URL": url})
+    assert "must not carry credentials" in str(refused.value)
+    assert "s3cr3t-pw" not in str(refused.value)
+    assert "qa" not in str(refused.value).split("(")[0]
+
+
+def test_a_trailing_slash_is_tolerated() -> None:
+    settings = Settings.from_env({**REMOTE, "DEVTUNE_BASE_URL": REMOTE["DEVTUNE_BASE_URL"] + "/"})
+    assert settings.base_url == REMOTE["DEVTUNE_BASE_URL"]
+
+
+@pytest.mark.parametrize(
+    ("env", "enabled"),
+    [
+        ({}, True),
+        ({"DEVTUNE_PROBE": "off"}, False),
+        ({"DEVTUNE_PROBE_MAX_REQUESTS": "0"}, False),
+        ({"DEVTUNE_PROBE": "on", "DEVTUNE_PROBE_MAX_REQUESTS": "5"}, True),
+    ],
+)
+def test_the_probe_can_be_turned_off(env: dict[str, str], enabled: bool) -> None:
+    assert Settings.from_env(env).probe_enabled is enabled
+
+
+def test_pace_seed_and_check_selection_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "DEVTUNE_PACE": "100/60",
+            "DEVTUNE_SEED": "42",
+            "DEVTUNE_CHECKS": "secret_strength, fresh_secret",
+            "DEVTUNE_EXCLUDE_CHECKS": "ignored_auth",
+        }
+    )
+    assert settings.pace == Pace(100, 60.0)
+    assert settings.pace.interval == pytest.approx(0.6)
+    assert settings.seed == 42
+    assert settings.checks == ("secret_strength", "fresh_secret")
+    assert settings.exclude_checks == ("ignored_auth",)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEVTUNE_PACE": "fast"}, "DEVTUNE_PACE must be REQUESTS/SECONDS"),
+        ({"DEVTUNE_PACE": "0/60"}, "DEVTUNE_PACE must be REQUESTS/SECONDS"),
+        ({"DEVTUNE_PROBE": "sometimes"}, "DEVTUNE_PROBE must be on or off"),
+        ({"DEVTUNE_PROBE_MAX_REQUESTS": "-1"}, "must be 0 or more"),
+        ({"DEVTUNE_SEED": "x"}, "DEVTUNE_SEED must be a number"),
+        ({**REMOTE, "DEVTUNE_FOREIGN_WEBHOOK_ID": REMOTE["DEVTUNE_WEBHOOK_ID"]}, "another"),
+    ],
+)
+def test_new_settings_refuse_bad_values(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)

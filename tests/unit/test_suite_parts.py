@@ -1,0 +1,156 @@
+"""The suite's small parts on their own: cap, secret detection, curl, waits, transport words."""
+
+from __future__ import annotations
+
+import secrets
+import ssl
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from devtune_contract.masking import Redactor
+from devtune_contract.settings import Pace
+from devtune_contract.suite import reports, transport, waiting
+from devtune_contract.suite.exchanges import looks_secret
+from devtune_contract.suite.rotation_cap import CapReached, RotationCap
+
+
+def test_the_cap_counts_by_outcome() -> None:
+    cap = RotationCap(2)
+    for status in (401, 403, 404, 429):
+        cap.reserve()
+        cap.settle(status)
+    assert cap.spent == 0
+    cap.reserve()
+    cap.settle(200)
+    cap.reserve()
+    cap.settle(None)  # lost: the webhook may have rotated
+    assert cap.spent == 2
+    with pytest.raises(CapReached, match="DEVTUNE_MAX_ROTATIONS=2"):
+        cap.reserve()
+
+
+def test_a_burst_reserves_all_or_nothing() -> None:
+    cap = RotationCap(3)
+    cap.reserve()
+    with pytest.raises(CapReached):
+        cap.reserve(3)
+    assert cap.reserved == 1
+    cap.release(1)
+    cap.reserve(3)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        secrets.token_hex(32),
+        secrets.token_hex(16),
+        "whsec_" + secrets.token_urlsafe(32),
+        secrets.token_urlsafe(24),
+    ],
+)
+def test_secrets_are_recognised_whatever_their_field(value: str) -> None:
+    assert looks_secret(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Select a webhook from the list",
+        "2026-11-27T06:18:11.123456+00:00",
+        "rate_limit_exceeded",
+        "application/json; charset=utf-8",
+        "0" * 64,
+        "ab" * 32,
+    ],
+)
+def test_ordinary_strings_are_not_secrets(value: str) -> None:
+    assert not looks_secret(value)
+
+
+class FakeRequest:
+    method = "POST"
+    url = f"http://127.0.0.1:8000/api/v2/projects/{uuid.uuid4()}/webhooks/{uuid.uuid4()}/rotate-secret"
+
+    def __init__(self, authorization: str) -> None:
+        self.headers = {"Authorization": authorization}
+
+
+class FakeResponse:
+    def __init__(self, authorization: str) -> None:
+        self.request = FakeRequest(authorization)
+
+
+def test_curl_reads_keys_from_the_environment_and_warns_when_it_rotates() -> None:
+    key = "dtk_live_" + secrets.token_hex(32)
+    derived = key[:-1]
+    shell = {key: "$DEVTUNE_API_KEY", derived: "${DEVTUNE_API_KEY%?}"}
+    redactor = Redactor([key, derived])
+    rotating = reports.curl(FakeResponse(f"Bearer {key}"), shell, redactor, rotates=True)
+    assert rotating.startswith("# WARNING: this request can rotate")
+    assert '-H "Authorization: Bearer $DEVTUNE_API_KEY"' in rotating
+    assert key not in rotating
+    refused = reports.curl(FakeResponse(f"Bearer {derived}"), shell, redactor, rotates=False)
+    assert "Bearer ${DEVTUNE_API_KEY%?}" in refused
+    assert "WARNING" not in refused
+    literal = reports.curl(FakeResponse('Basic "$x"'), shell, redactor, rotates=False)
+    assert r"Basic \"\$x\"" in literal
+
+
+def test_one_line_failures_give_junit_one_line() -> None:
+    failure = reports.OneLineFailure.of("secret_strength: too short (status 200)", "body")
+    assert failure.reprcrash.message == "secret_strength: too short (status 200)"
+    assert str(failure).splitlines()[-1] == "body"
+
+
+def test_long_waits_are_announced(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    said: list[str] = []
+    monkeypatch.setattr("devtune_contract.suite.waiting.time.sleep", slept.append)
+    waiting.wait(1.0, "short", said.append)
+    waiting.wait(42.0, "rate limited (429) until X-RateLimit-Reset", said.append)
+    assert slept == [1.0, 42.0]
+    assert said == ["waiting 42 s: rate limited (429) until X-RateLimit-Reset"]
+
+
+def test_the_pacer_spreads_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("devtune_contract.suite.waiting.time.sleep", slept.append)
+    pacer = waiting.Pacer(Pace(2, 10.0), lambda line: None)
+    for _ in range(3):
+        pacer.before_request()
+    assert len(slept) == 2
+    assert slept[-1] == pytest.approx(10.0, abs=0.5)
+
+
+def test_tls_failures_name_the_cause_and_the_variables() -> None:
+    reason = ssl.SSLCertVerificationError(
+        1,
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "unable to get local issuer certificate (_ssl.c:1006)",
+    )
+    error = requests.exceptions.SSLError(reason)
+    line = transport.describe(error, "https://staging.example.com/api/v2", 10)
+    assert "unable to get local issuer certificate" in line
+    assert "REQUESTS_CA_BUNDLE or SSL_CERT_FILE" in line
+    assert "/api/v2" not in line
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, True),
+        ({"SSL_CERT_FILE": "/ca.pem"}, "/ca.pem"),
+        ({"REQUESTS_CA_BUNDLE": "/bundle.pem", "SSL_CERT_FILE": "/ca.pem"}, "/bundle.pem"),
+    ],
+)
+def test_ca_bundle_follows_the_variables(environ: dict[str, str], expected: Any) -> None:
+    assert transport.ca_bundle(environ) == expected
+
+
+def test_an_origin_never_shows_credentials_or_paths() -> None:
+    assert transport.origin("https://u:p@staging.example.com:8443/api/v2?x=1") == (
+        "https://staging.example.com:8443"
+    )
