@@ -5,6 +5,7 @@ returned secret: not in its message, its ``repr`` nor its pickle. Where a value 
 is masked as its prefix plus its length (``dtk_live_1a2b…(73 chars)``).
 """
 
+import json
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -128,15 +129,19 @@ class MissingSecretError(UnexpectedResponseError):
 
 
 class ApiError(DevTuneError):
-    """A documented error status, with its parsed ``{error, message, status}`` body."""
+    """A documented error status, with its parsed ``{error, message, status}`` body.
+
+    Key-shaped values and ``secret`` fields in the body are masked.
+    """
 
     def __init__(self, status_code: int, body: "ErrorBody | None", rate_limit: RateLimit | None) -> None:
         self.status_code = status_code
-        self.body = body
+        # A server that echoes the key in its message must not put it into logs or pickles.
+        self.body = None if body is None else type(body).from_dict(json.loads(mask_text(json.dumps(body.to_dict()))))
         self.rate_limit = rate_limit
-        code = body.error if body is not None else "error"
-        message = body.message if body is not None else ""
-        super().__init__(mask_text(f"HTTP {status_code} {code}: {message}"))
+        code = self.body.error if self.body is not None else "error"
+        message = self.body.message if self.body is not None else ""
+        super().__init__(f"HTTP {status_code} {code}: {message}")
 
 
 class UnauthorizedError(ApiError):

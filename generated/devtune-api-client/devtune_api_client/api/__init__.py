@@ -151,6 +151,12 @@ class AsyncWebhooks:
 
 
 class _Base:
+    """What :class:`DevTune` and :class:`AsyncDevTune` share: configuration, timeout, ``repr``.
+
+    ``_adopt`` attaches the resources to a configured client; ``with_timeout`` uses it to build
+    a copy around another client without reading the environment again.
+    """
+
     def __init__(
         self,
         api_key: str | None = None,
