@@ -133,6 +133,10 @@ def dangling() -> dict[str, Any]:
     return doc
 
 
+def malformed() -> dict[str, Any]:
+    return newer(responses=[{"200": "OK"}])
+
+
 def missing_operation() -> dict[str, Any]:
     doc = copy.deepcopy(BASE)
     doc["paths"] = {"/projects": {"get": {"operationId": "listProjects", "responses": {}}}}
@@ -152,8 +156,18 @@ def missing_operation() -> dict[str, Any]:
         (json.dumps(self_defined()), "$ref cycle: #/components/schemas/Meta is defined only by"),
         (json.dumps(dangling()), "unresolvable $ref '#/components/schemas/Nowhere'"),
         (json.dumps(missing_operation()), "(rotateWebhookSecret) is missing upstream"),
+        (json.dumps(malformed()), "rotate-secret: malformed OpenAPI structure (AttributeError"),
     ],
-    ids=["not json", "not an object", "not openapi 3", "cycle", "self", "dangling", "missing"],
+    ids=[
+        "not json",
+        "not an object",
+        "not openapi 3",
+        "cycle",
+        "self",
+        "dangling",
+        "missing",
+        "malformed",
+    ],
 )
 def test_bad_documents_get_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str

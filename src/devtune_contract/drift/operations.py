@@ -544,7 +544,14 @@ def compare(base: Mapping[str, Any], newer: Mapping[str, Any]) -> Report:
             pair = OperationPair(
                 base, newer, path, new_path, method, old_item, new_item, comparer, where
             )
-            for check in RULES:
-                check(pair)
+            try:
+                for check in RULES:
+                    check(pair)
+            except (AttributeError, TypeError, KeyError) as error:
+                # An object where a list belongs, or the reverse: not OpenAPI 3, and one line.
+                kind = type(error).__name__
+                raise DriftError(
+                    f"{label}: malformed OpenAPI structure ({kind}: {error})"
+                ) from None
         changes.extend(findings.changes)
     return Report(tuple(labels), tuple(changes))
