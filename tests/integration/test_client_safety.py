@@ -14,6 +14,7 @@ import httpx
 import pytest
 from devtune_api_client import NO_RETRIES, AuthenticatedClient, errors
 from devtune_api_client.api.default import rotate_webhook_secret
+from devtune_api_client.models import RotatedSecret, RotatedSecretData
 
 PROJECT, WEBHOOK = uuid.uuid4(), uuid.uuid4()
 
@@ -70,6 +71,15 @@ def test_raising_mode_keeps_a_secret_despite_a_malformed_meta() -> None:
     response = rotate_webhook_secret.sync_detailed(PROJECT, WEBHOOK, client=client)
     assert response.parsed is not None
     assert response.parsed.data.secret == secret  # type: ignore[union-attr]
+
+
+def test_default_mode_keeps_a_secret_despite_a_malformed_meta() -> None:
+    secret = webhook_secret()
+    transport = httpx.MockTransport(lambda r: rotated_body(secret, {"projectId": "nope"}))
+    parsed = rotate_webhook_secret.sync(PROJECT, WEBHOOK, client=mocked(transport, api_key()))
+    assert isinstance(parsed, RotatedSecret)
+    assert isinstance(parsed.data, RotatedSecretData)
+    assert parsed.data.secret == secret
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,8 @@ def _build_response(
         parsed = parse_result(response).as_model()
     else:
         parsed = _parse_response(client=client, response=response)
+        if parsed is None and 200 <= response.status_code < 300:
+            parsed = _salvaged(response)
     return Response(
         status_code=http_status(response.status_code),
         content=response.content,
@@ -202,6 +204,14 @@ def parse_result(response: httpx.Response) -> RotatedSecretResult:
         project_id=_optional(meta, "projectId", UUID, secret),
         rate_limit=RateLimit.from_headers(response.headers),
     )
+
+
+def _salvaged(response: httpx.Response) -> RotatedSecret | None:
+    """Default mode: a success whose other fields are malformed still yields its secret."""
+    try:
+        return parse_result(response).as_model()
+    except errors.UnexpectedResponseError:
+        return None
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:
