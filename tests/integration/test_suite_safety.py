@@ -288,3 +288,21 @@ def test_checks_are_selected_by_name(tmp_path: Path, counted: EmbeddedServer) ->
     unknown = run_suite({**environment, "DEVTUNE_CHECKS": "no_such_check"}, tmp_path)
     assert unknown.returncode == BAD_SETTINGS
     assert "unknown check no_such_check" in unknown.output
+
+
+def test_the_probe_turns_itself_off_when_it_cannot_finish_in_time(tmp_path: Path) -> None:
+    server = EmbeddedServer(ServerConfig(rate_limit=1_000_000))
+    try:
+        environment = {
+            **server.environment(),
+            "DEVTUNE_PROBE_MAX_REQUESTS": "1000000",
+            "DEVTUNE_DEADLINE": "60",
+        }
+        run = run_suite(environment, tmp_path, "-k", "rate_limit_is_enforced")
+    finally:
+        server.close()
+    assert run.returncode == 0, run.output[-2000:]
+    probe = run.summary["scenarios"]["test_rate_limit_is_enforced_with_documented_headers"]
+    assert probe["verdict"] == "skip"
+    assert "the probe turned itself off" in probe["detail"]
+    assert run.summary["probe_requests"] == 10
