@@ -29,6 +29,7 @@ from devtune_contract.server import (
     create_app,
     seed_demo,
     server_config,
+    settle_heap,
 )
 
 
@@ -102,7 +103,9 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(Policy(store, config))
     sys.stdout.flush()
     options = {"host": args.host, "port": args.port, "log_level": "info"}
-    uvicorn.Server(server_config(app, limits, access_log=args.access_log, **options)).run()
+    server = uvicorn.Server(server_config(app, limits, access_log=args.access_log, **options))
+    settle_heap()
+    server.run()
     return 0
 
 

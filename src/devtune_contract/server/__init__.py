@@ -3,7 +3,7 @@
 from devtune_contract.server.app import API_PREFIX, create_app
 from devtune_contract.server.policy import Policy, ServerConfig
 from devtune_contract.server.protocol import ConnectionLimits
-from devtune_contract.server.running import RunningServer, server_config
+from devtune_contract.server.running import RunningServer, server_config, settle_heap
 from devtune_contract.server.storage import DemoData, Store, StoreError, seed_demo
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "create_app",
     "seed_demo",
     "server_config",
+    "settle_heap",
 ]

@@ -154,7 +154,10 @@ class Store:
     """Two SQLite connections on one file: reads on one, every write on the other.
 
     WAL lets the reads go on while a commit waits for the disk, so the event loop never queues
-    behind an fsync. Every public method is one short transaction.
+    behind an fsync. Every public method is one short transaction. Keys and webhooks found once
+    are remembered: nothing ever changes or deletes those rows (only their secret, which is not
+    cached), and what is not found is looked up again, so keys seeded by another process while
+    the server runs work at once.
     """
 
     def __init__(self, path: Path, reader: sqlite3.Connection, writer: sqlite3.Connection) -> None:
@@ -167,6 +170,8 @@ class Store:
         self._pending: queue.SimpleQueue[_PendingRotation | None] = queue.SimpleQueue()
         self._committer: threading.Thread | None = None
         self._committer_lock = threading.Lock()
+        self._known_keys: dict[str, ApiKey] = {}
+        self._known_webhooks: dict[str, Webhook] = {}
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -274,23 +279,34 @@ class Store:
         return self._read_one("SELECT 1 FROM projects WHERE id = ?", (project_id,)) is not None
 
     def find_key(self, key: str) -> ApiKey | None:
+        key_hash = hash_api_key(key)
+        known = self._known_keys.get(key_hash)
+        if known is not None:
+            return known
         row = self._read_one(
             "SELECT id, project_id, scopes, expires_at FROM api_keys WHERE key_hash = ?",
-            (hash_api_key(key),),
+            (key_hash,),
         )
         if row is None:
             return None
         key_id, project_id, scopes, expires_at = row
-        return ApiKey(
+        found = self._known_keys[key_hash] = ApiKey(
             id=key_id,
             project_id=project_id,
             scopes=None if scopes is None else frozenset(scopes.split()),
             expires_at=expires_at,
         )
+        return found
 
     def find_webhook(self, webhook_id: str) -> Webhook | None:
+        known = self._known_webhooks.get(webhook_id)
+        if known is not None:
+            return known
         row = self._read_one("SELECT id, project_id FROM webhooks WHERE id = ?", (webhook_id,))
-        return None if row is None else Webhook(id=row[0], project_id=row[1])
+        if row is None:
+            return None
+        found = self._known_webhooks[webhook_id] = Webhook(id=row[0], project_id=row[1])
+        return found
 
     @staticmethod
     def _write_rotation(db: sqlite3.Connection, webhook_id: str, key_id: str, secret: str) -> None:
