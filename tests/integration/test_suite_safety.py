@@ -17,6 +17,7 @@ import pytest
 from suite_gateway import FirstOk, Gateway
 from suite_runner import SuiteRun, run_suite
 
+from devtune_contract.faults import FAULTS
 from devtune_contract.server import Policy, ServerConfig
 from devtune_contract.server.policy import Outcome, RotateRequest
 from devtune_contract.suite.embedded import EmbeddedServer
@@ -306,3 +307,25 @@ def test_the_probe_turns_itself_off_when_it_cannot_finish_in_time(tmp_path: Path
     assert probe["verdict"] == "skip"
     assert "the probe turned itself off" in probe["detail"]
     assert run.summary["probe_requests"] == 10
+
+
+def test_a_generated_failure_is_one_junit_line(tmp_path: Path) -> None:
+    """Was: the JUnit message began with ``+ Exception Group Traceback``, and the summary said
+    "Schemathesis found 2 distinct failures"."""
+    server = EmbeddedServer(policy=FAULTS["get_is_routed"].policy)
+    try:
+        environment = {**server.environment(), "DEVTUNE_PROBE": "off"}
+        run = run_suite(environment, tmp_path, "-k", "generated_requests_in_project")
+    finally:
+        server.close()
+    assert run.returncode == 1
+    messages = [failure.get("message", "") for failure in junit_errors(tmp_path)]
+    assert messages
+    for message in messages:
+        assert "\n" not in message
+        assert "Exception Group" not in message
+    assert any(m.startswith("allow_header_conformance: ") for m in messages), messages
+    verdict = run.summary["scenarios"]["test_generated_requests_in_project"]
+    assert verdict["verdict"] == "fail"
+    assert "distinct failures" not in verdict["detail"]
+    assert "(status 405)" in verdict["detail"]

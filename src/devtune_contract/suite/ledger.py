@@ -93,8 +93,10 @@ class Ledger:
                 tally.first_failure = tally.first_failure or failure
 
     def record_scenario(self, name: str, verdict: Verdict, detail: str = "") -> None:
+        """A test's verdict; a failure stays (a test's subtests report before the test does)."""
         with self._lock:
-            self.scenarios[name] = (verdict, detail)
+            if self.scenarios.get(name, ("pass", ""))[0] != "fail":
+                self.scenarios[name] = (verdict, detail)
 
     @property
     def elapsed(self) -> float:

@@ -72,9 +72,18 @@ class ContractPlugin:
             shaped = self._shape(item, report)
             self._shaped[report.nodeid] = shaped
             report.longrepr = shaped  # type: ignore[assignment]
-        self._record_outcome(item, report)
         self._redact(report)
         return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Every report, subtests' included: one JUnit line per failure, and the verdict."""
+        if report.failed and not isinstance(report.longrepr, reports.OneLineFailure):
+            text = self.session.redactor.redact(report.longreprtext)
+            first = next(_lines(text), "failed").removeprefix("Failed: ")
+            report.longrepr = reports.OneLineFailure.of(first, text)  # type: ignore[assignment]
+        self._redact(report)
+        self._record_outcome(report)
 
     @pytest.hookimpl(trylast=True)
     def pytest_exception_interact(
@@ -120,21 +129,22 @@ class ContractPlugin:
             report.longrepr = redactor.redact(str(report.longrepr))
         report.sections = [(title, redactor.redact(text)) for title, text in report.sections]
 
-    def _record_outcome(self, item: pytest.Item, report: pytest.TestReport) -> None:
+    def _record_outcome(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not (report.skipped or report.failed):
             return
+        name = report.nodeid.rsplit("::", 1)[-1]
         ledger = self.session.ledger
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
             reason = self.session.redactor.redact(reason.removeprefix("Skipped: "))
-            ledger.record_scenario(item.name, "skip", reason)
+            ledger.record_scenario(name, "skip", reason)
         elif report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
             text = crash.message if crash is not None else report.longreprtext
             first = next(_lines(text), "failed").removeprefix("Failed: ")
-            ledger.record_scenario(item.name, "fail", self.session.redactor.redact(first))
+            ledger.record_scenario(name, "fail", self.session.redactor.redact(first))
         else:
-            ledger.record_scenario(item.name, "pass")
+            ledger.record_scenario(name, "pass")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("DevTune contract")

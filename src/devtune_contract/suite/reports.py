@@ -110,7 +110,9 @@ class OneLineFailure:
 def shown_response(response: Any, redactor: Redactor) -> str:
     """Status, headers and (cut) body of a response, masked."""
     lines = [f"HTTP {response.status_code}"]
-    lines += [f"{name}: {value}" for name, value in response.headers.items()]
+    for name, value in response.headers.items():
+        values = value if isinstance(value, list) else [value]
+        lines += [f"{name}: {one}" for one in values]
     body = (response.content or b"").decode(errors="replace")
     if len(body) > MAX_BODY_SHOWN:
         body = body[:MAX_BODY_SHOWN] + f"… ({len(body)} characters in all)"
