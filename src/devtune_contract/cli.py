@@ -2,6 +2,7 @@
 
 devtune-contract serve --port 8000 --db state.sqlite
 devtune-contract seed --db state.sqlite --scopes webhooks.read
+devtune-contract check [-k rotation ...]
 devtune-contract drift https://docs.example.com/openapi.json --format github
 """
 
@@ -154,13 +155,37 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--env-file", type=Path, help="write the credentials here, not stdout")
     add.set_defaults(handler=seed)
 
+    suite = commands.add_parser(
+        "check",
+        help="run the contract suite against DEVTUNE_BASE_URL (or the embedded server); "
+        "arguments after `check` go to pytest",
+    )
+    suite.set_defaults(handler=lambda args: check([]))
+
     drift = commands.add_parser("drift", help="what changed upstream, and does it break clients")
     drift_command.add_arguments(drift)
     drift.set_defaults(handler=drift_command.run)
     return parser
 
 
+def check(pytest_args: Sequence[str]) -> int:
+    """``devtune-contract check [PYTEST ARGS]``: the contract suite (needs the suite extra)."""
+    try:
+        from devtune_contract.suite.runner import check as run_suite
+    except ImportError as error:
+        print(
+            "devtune-contract: check needs the suite extra "
+            f'(pip install "devtune-contract[suite]"): {error}',
+            file=sys.stderr,
+        )
+        return 2
+    return run_suite(pytest_args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["check"]:  # everything after `check` belongs to pytest, untouched
+        return check(arguments[1:])
     args = build_parser().parse_args(argv)
     try:
         result: int = args.handler(args)
