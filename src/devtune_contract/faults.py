@@ -9,26 +9,44 @@ whole contract suite against each.
 from __future__ import annotations
 
 import asyncio
+import base64
+import itertools
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
 
+from devtune_contract.credentials import API_KEY_PATTERN, bearer_token
 from devtune_contract.server.policy import (
+    ERRORS,
     Outcome,
     Policy,
     RotateRequest,
+    ServerConfig,
     canonical_uuid,
     utc_timestamp,
 )
 from devtune_contract.server.ratelimit import RateLimitDecision
-from devtune_contract.server.storage import ApiKey, Webhook
+from devtune_contract.server.storage import ApiKey, Store, Webhook
 
 Category = Literal[
-    "generated", "scenario", "envelope", "secret", "rate-limit", "good-citizen", "secrecy"
+    "generated",
+    "scenario",
+    "authentication",
+    "authorization",
+    "envelope",
+    "parsing",
+    "secret",
+    "rate-limit",
+    "concurrency",
+    "caching",
+    "error-hygiene",
+    "good-citizen",
+    "secrecy",
 ]
 
 
@@ -444,3 +462,362 @@ class EchoesKeyInErrors(RewritingPolicy):
         if outcome.status < 400 or not request.authorization:
             return outcome
         return with_body(outcome, message=f"rejected credentials: {request.authorization}")
+
+
+# --- authentication: keys that are almost right -------------------------------------------
+
+
+class RemembersKeys(Policy):
+    """Keeps every key that authenticated, under a lookup form the fault gets wrong."""
+
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, config)
+        self.known: dict[str, ApiKey] = {}
+
+    def lookup_form(self, token: str) -> str:
+        raise NotImplementedError
+
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        key = super().authenticate(request)
+        token = bearer_token(request.authorization)
+        if token is None:
+            return key
+        if key is not None:
+            self.known[self.lookup_form(token)] = key
+            return key
+        return self.known.get(self.lookup_form(token))
+
+
+@fault(
+    "key_matched_by_prefix",
+    "authentication",
+    "an auth cache keys credentials by their first 25 characters: changed, cut or extended "
+    "keys with the right prefix are accepted",
+    ("test_nearly_right_key_is_unauthorized",),
+)
+class KeyMatchedByPrefix(RemembersKeys):
+    def lookup_form(self, token: str) -> str:
+        return token[:25]
+
+
+@fault(
+    "key_last_character_ignored",
+    "authentication",
+    "keys are compared without their last character (an off-by-one slice)",
+    ("test_nearly_right_key_is_unauthorized",),
+)
+class KeyLastCharacterIgnored(RemembersKeys):
+    def lookup_form(self, token: str) -> str:
+        return token[:-1]
+
+
+@fault(
+    "key_pattern_not_anchored",
+    "authentication",
+    "the key pattern is matched at the start only and the match is looked up: extended keys "
+    "are accepted",
+    ("test_nearly_right_key_is_unauthorized",),
+)
+class KeyPatternNotAnchored(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        token = bearer_token(request.authorization)
+        match = API_KEY_PATTERN.match(token or "")
+        if match is None:
+            return None
+        return self.store.find_key(match.group(0))
+
+
+# --- authorization: another project's webhook (BOLA) ------------------------------------
+
+
+@fault(
+    "webhook_found_by_id_alone",
+    "authorization",
+    "the webhook is looked up by id without checking its project: the foreign webhook "
+    "rotates under the key's project",
+    ("test_foreign_webhook_is_not_rotated",),
+)
+class WebhookFoundByIdAlone(Policy):
+    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
+        canonical = canonical_uuid(webhook_id)
+        return None if canonical is None else self.store.find_webhook(canonical)
+
+
+@fault(
+    "trusts_path_project",
+    "authorization",
+    "the key's project is never compared with the path's: the foreign project's own webhook "
+    "rotates (the key's webhook under it still gets 404)",
+    ("test_foreign_webhook_is_not_rotated",),
+)
+class TrustsPathProject(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        key = super().authenticate(request)
+        if key is None:
+            return None
+        return attrs.evolve(key, project_id=canonical_uuid(request.project_id) or "")
+
+
+# --- secret quality beyond length ---------------------------------------------------------
+
+
+@fault(
+    "secret_repeated_block",
+    "secret",
+    "the secret is 16 random bytes written twice (64 hex characters, 128 bits)",
+    ("secret_randomness",),
+)
+class SecretRepeatedBlock(Policy):
+    def new_secret(self) -> str:
+        return secrets.token_hex(16) * 2
+
+
+@fault(
+    "secret_from_counter",
+    "secret",
+    "the secret is a nanosecond counter in 64 hex digits: fresh every time, never random",
+    ("secret_randomness",),
+)
+class SecretFromCounter(Policy):
+    counter = itertools.count(time.time_ns())
+
+    def new_secret(self) -> str:
+        return f"{next(self.counter):064x}"
+
+
+@fault(
+    "secret_zero_padded",
+    "secret",
+    "whsec_ secrets encode 16 random bytes zero-padded to 32",
+    ("secret_randomness",),
+)
+class SecretZeroPadded(Policy):
+    def new_secret(self) -> str:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(16) + bytes(16)).decode()
+
+
+@fault(
+    "secret_bit_string",
+    "secret",
+    "the secret is 128 random bits written as 128 '0'/'1' characters, read as 512-bit hex",
+    ("secret_randomness",),
+)
+class SecretBitString(Policy):
+    def new_secret(self) -> str:
+        return format(secrets.randbits(128), "0128b")
+
+
+@fault(
+    "secret_embeds_webhook_id",
+    "secret",
+    "the secret is the webhook id followed by 16 random bytes",
+    ("secret_randomness",),
+)
+class SecretEmbedsWebhookId(Policy):
+    webhook_id = ""
+
+    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
+        webhook = super().find_webhook(key, webhook_id)
+        # No await lies between this lookup and new_secret(): the request cannot interleave.
+        self.webhook_id = webhook.id if webhook else ""
+        return webhook
+
+    def new_secret(self) -> str:
+        return self.webhook_id.replace("-", "") + super().new_secret()[:32]
+
+
+# --- rate-limit consistency and strict integers -------------------------------------------
+
+
+@fault(
+    "remaining_never_counts",
+    "rate-limit",
+    "X-RateLimit-Remaining always equals the limit until the 429",
+    ("rate_limit_consistency",),
+)
+class RemainingNeverCounts(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        return {**quota.headers(), "X-RateLimit-Remaining": str(quota.limit)}
+
+
+@fault(
+    "limit_changes",
+    "rate-limit",
+    "X-RateLimit-Limit is 20 higher on every other response",
+    ("rate_limit_consistency",),
+)
+class LimitChanges(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        limit = quota.limit + 20 * (quota.remaining % 2)
+        return {**quota.headers(), "X-RateLimit-Limit": str(limit)}
+
+
+SUPERSCRIPT_DIGITS = str.maketrans("123", "\u00b9\u00b2\u00b3")
+
+
+@fault(
+    "remaining_in_superscript_digits",
+    "parsing",
+    "X-RateLimit-Remaining writes 1, 2 and 3 as the Latin-1 superscripts (str.isdigit() is "
+    "true for them)",
+    ("rate_limit_headers",),
+)
+class RemainingInSuperscriptDigits(Policy):
+    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+        remaining = str(quota.remaining).translate(SUPERSCRIPT_DIGITS)
+        return {**quota.headers(), "X-RateLimit-Remaining": remaining}
+
+
+# --- strict parsing of meta.timestamp ------------------------------------------------------
+
+
+class TimestampFormat(RewritingPolicy):
+    """Writes meta.timestamp with a format ``datetime.fromisoformat`` reads."""
+
+    format = ""
+
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 200:
+            return outcome
+        stamp = datetime.now(UTC).strftime(self.format)
+        return with_body(outcome, meta={**outcome.body["meta"], "timestamp": stamp})
+
+
+@fault(
+    "timestamp_basic_format",
+    "parsing",
+    "meta.timestamp is ISO 8601 basic format (20261127T061811Z), not RFC 3339",
+    ("success_envelope",),
+)
+class TimestampBasicFormat(TimestampFormat):
+    format = "%Y%m%dT%H%M%SZ"
+
+
+@fault(
+    "timestamp_offset_without_colon",
+    "parsing",
+    "meta.timestamp ends in +0000, an offset RFC 3339 does not allow",
+    ("success_envelope",),
+)
+class TimestampOffsetWithoutColon(TimestampFormat):
+    format = "%Y-%m-%dT%H:%M:%S+0000"
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+
+@fault(
+    "concurrent_rotations_share_a_secret",
+    "concurrency",
+    "a rotation that starts while another is still being stored reuses its secret (50 ms "
+    "storage write; sequential rotations are unaffected)",
+    ("test_concurrent_rotations_return_distinct_secrets", "fresh_secret"),
+)
+class ConcurrentRotationsShareASecret(Policy):
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, config)
+        self.in_flight = 0
+        self.pending: str | None = None
+
+    async def handle(self, request: RotateRequest) -> Outcome:
+        self.in_flight += 1
+        try:
+            outcome = await super().handle(request)
+            if outcome.status == 200:
+                await asyncio.sleep(0.05)  # a slow write: the window the race needs
+            return outcome
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self.pending = None
+
+    def new_secret(self) -> str:
+        if self.pending is None:
+            self.pending = super().new_secret()
+        return self.pending
+
+
+# --- caching by shared caches (RFC 9111) ------------------------------------------------
+
+
+class CacheControlOnSuccess(Policy):
+    cache_control = ""
+
+    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(request, secret, headers)
+        return attrs.evolve(
+            outcome, headers={**outcome.headers, "Cache-Control": self.cache_control}
+        )
+
+
+@fault(
+    "secret_cacheable_public",
+    "caching",
+    "the 200 carrying the secret says Cache-Control: public, max-age=300",
+    ("secret_not_cacheable",),
+)
+class SecretCacheablePublic(CacheControlOnSuccess):
+    cache_control = "public, max-age=300"
+
+
+@fault(
+    "secret_cacheable_s_maxage",
+    "caching",
+    "the 200 carrying the secret says Cache-Control: max-age=0, s-maxage=60 (a CDN may keep it)",
+    ("secret_not_cacheable",),
+)
+class SecretCacheableSharedMaxAge(CacheControlOnSuccess):
+    cache_control = "max-age=0, S-Maxage=60"
+
+
+# --- error hygiene ----------------------------------------------------------------------------
+
+
+class LeakyErrors(Policy):
+    """Error bodies of one status carry a message that shows the server's internals."""
+
+    leaky_status = 0
+    leak = ""
+
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+        outcome = super().error(status, headers)
+        if status != self.leaky_status:
+            return outcome
+        return with_body(outcome, message=f"{ERRORS[status][1]}: {self.leak}")
+
+
+@fault(
+    "traceback_in_errors",
+    "error-hygiene",
+    "404 messages carry a Python traceback",
+    ("error_hygiene",),
+)
+class TracebackInErrors(LeakyErrors):
+    leaky_status = 404
+    leak = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/devtune/api/webhooks.py", line 88, in rotate_secret\n'
+        "LookupError: webhook"
+    )
+
+
+@fault(
+    "sql_in_errors",
+    "error-hygiene",
+    "404 messages show the SQL that found nothing",
+    ("error_hygiene",),
+)
+class SqlInErrors(LeakyErrors):
+    leaky_status = 404
+    leak = "no row for SELECT id, project_id FROM webhooks WHERE id = ?"
+
+
+@fault(
+    "exception_name_in_errors",
+    "error-hygiene",
+    "403 messages name the exception class that refused the request",
+    ("error_hygiene",),
+)
+class ExceptionNameInErrors(LeakyErrors):
+    leaky_status = 403
+    leak = "devtune.auth.ScopeDenied raised PermissionError"
