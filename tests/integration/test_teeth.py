@@ -7,16 +7,25 @@ Each case runs the whole suite in a subprocess (3-5 s); run them in parallel wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 from suite_runner import SuiteRun, run_suite
 
 from devtune_contract.faults import FAULTS, Fault
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
 from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.variants import VARIANTS, Variant, Wrapper
+from devtune_contract.variants import (
+    VARIANTS,
+    SlidingWindowLimiter,
+    TokenBucketLimiter,
+    Variant,
+    Wrapper,
+)
 
 
 class RecordingPolicy(Policy):
@@ -130,3 +139,71 @@ def test_every_new_check_has_a_broken_variant() -> None:
 
 def test_legitimate_variants_cover_the_issue() -> None:
     assert len(VARIANTS) >= 16
+
+
+def rotate(server: EmbeddedServer, *, project: str | None = None, key: str | None = "") -> Any:
+    key = server.demo.write_key if key == "" else key
+    url = (
+        f"{server.server.base_url}/projects/{project or server.demo.project_id}"
+        f"/webhooks/{server.demo.webhook_id}/rotate-secret"
+    )
+    headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+    return requests.post(url, headers=headers, timeout=10)
+
+
+WIRE: dict[str, Callable[[EmbeddedServer], bool]] = {
+    "gzip": lambda s: rotate(s).headers.get("content-encoding") == "gzip",
+    "connection-close": lambda s: rotate(s, key=None).headers.get("connection") == "close",
+    "extra-fields-and-headers": lambda s: "links" in rotate(s).json(),
+    "upper-case-project-id": lambda s: (
+        rotate(s).json()["meta"]["projectId"] == s.demo.project_id.upper()
+    ),
+    "offset-timestamps": lambda s: rotate(s).json()["meta"]["timestamp"].endswith("+00:00"),
+    "base64url-secrets": lambda s: len(rotate(s).json()["data"]["secret"]) == 43,
+    "not-found-for-foreign-projects": lambda s: (
+        rotate(s, project=s.demo.foreign_project_id).status_code == 404
+    ),
+    "rate-limit-on-401-per-client": lambda s: "x-ratelimit-limit" in rotate(s, key=None).headers,
+    # A fixed window's first Reset is a window away; a full bucket's is a second away.
+    "token-bucket": lambda s: int(rotate(s).headers["x-ratelimit-reset"]) <= time.time() + 2,
+}
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        pytest.param(served_as(VARIANTS[n].policy, VARIANTS[n].config, VARIANTS[n].wrap), id=n)
+        for n in WIRE
+    ],
+    indirect=True,
+)
+def test_each_variant_really_differs(
+    served: EmbeddedServer, request: pytest.FixtureRequest
+) -> None:
+    """A legitimate variant that quietly behaved like the reference would prove nothing."""
+    assert WIRE[request.node.callspec.id](served)
+
+
+def test_sliding_window_frees_one_request_at_a_time() -> None:
+    now = [1000.0]
+    limiter = SlidingWindowLimiter(2, 10, clock=lambda: now[0])
+    assert limiter.hit("k").remaining == 1
+    now[0] += 4
+    assert limiter.hit("k").remaining == 0
+    assert not limiter.hit("k").allowed
+    now[0] += 6.5  # the first request left the window, the second has not
+    decision = limiter.hit("k")
+    assert (decision.allowed, decision.remaining, decision.reset) == (True, 0, 1014)
+
+
+def test_token_bucket_refills_continuously() -> None:
+    now = [1000.0]
+    limiter = TokenBucketLimiter(10, 10, clock=lambda: now[0])  # one token per second
+    assert [limiter.hit("k").remaining for _ in range(3)] == [9, 8, 7]
+    now[0] += 2.5
+    assert limiter.hit("k").remaining == 8  # 7 + 2.5 - 1, rounded down
+    for _ in range(8):
+        limiter.hit("k")
+    refused = limiter.hit("k")
+    assert not refused.allowed
+    assert refused.reset == 1003  # the next token
