@@ -71,14 +71,6 @@ def as_schemathesis_check(check: Check, session: ContractSession) -> Any:
     return adapter
 
 
-def _run_state(settings: Settings, redactor: Redactor) -> RunState:
-    # Until RunState drops its redactor (checks/state.py), pass it when the field exists.
-    extra: dict[str, Any] = {}
-    if "redactor" in attrs.fields_dict(RunState):
-        extra["redactor"] = redactor
-    return RunState(settings=settings, **extra)
-
-
 class ContractSession:
     """The suite's single entry point to the server under test."""
 
@@ -94,7 +86,7 @@ class ContractSession:
         self.redactor = redactor
         self.seed = seed
         self.announce = announce
-        self.run = _run_state(settings, redactor)
+        self.run = RunState(settings=settings)
         self.ledger = Ledger(seed=seed)
         self.cap = RotationCap(settings.max_rotations)
         ids = (settings.project_id, settings.webhook_id)
