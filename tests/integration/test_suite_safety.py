@@ -329,3 +329,21 @@ def test_a_generated_failure_is_one_junit_line(tmp_path: Path) -> None:
     assert verdict["verdict"] == "fail"
     assert "distinct failures" not in verdict["detail"]
     assert "(status 405)" in verdict["detail"]
+
+
+def test_a_long_wait_prints_one_progress_line(tmp_path: Path) -> None:
+    """Was: waits of ~50 s for a rate-limit reset happened in silence."""
+    server = EmbeddedServer(ServerConfig(rate_limit=5, rate_window=10))
+    try:
+        environment = {**server.environment(), "DEVTUNE_PROBE": "off"}
+        run = run_suite(environment, tmp_path, "-k", "malformed_ids and projectId")
+    finally:
+        server.close()
+    assert run.returncode == 0, run.output[-2000:]
+    waits = [line for line in run.output.splitlines() if "waiting" in line]
+    assert waits, run.output[-2000:]
+    assert all(
+        line.startswith("devtune-contract: waiting ")
+        and line.endswith(" s: rate limited (429) until X-RateLimit-Reset")
+        for line in waits
+    ), waits

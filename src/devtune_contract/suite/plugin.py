@@ -43,15 +43,19 @@ class ContractPlugin:
         config.addinivalue_line(
             "markers", f"{ROTATES}: really rotates the designated webhook; runs after refusals"
         )
-        terminal = config.pluginmanager.get_plugin("terminalreporter")
-        capture = config.pluginmanager.get_plugin("capturemanager")
-        if terminal is not None and capture is not None:
+        plugins = config.pluginmanager
 
-            def announce(line: str) -> None:
-                with capture.global_and_fixture_disabled():
-                    terminal.write_line(f"devtune-contract: {line}")
+        def announce(line: str) -> None:
+            """Straight to the terminal, past pytest's capture: the user sees it as it happens."""
+            terminal = plugins.get_plugin("terminalreporter")
+            capture = plugins.get_plugin("capturemanager")
+            if terminal is None or capture is None:
+                print(f"devtune-contract: {line}", flush=True)
+                return
+            with capture.global_and_fixture_disabled():
+                terminal.write_line(f"devtune-contract: {line}")
 
-            self.session.announce = announce
+        self.session.announce = announce
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         items.sort(key=_order)

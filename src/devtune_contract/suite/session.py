@@ -93,7 +93,7 @@ class ContractSession:
         foreign = (settings.foreign_project_id, settings.foreign_webhook_id)
         self.exchanges = ExchangeCache(redactor, frozenset(i for i in (*ids, *foreign) if i))
         self.http = requests.Session()
-        self.pacer = Pacer(settings.pace, announce)
+        self.pacer = Pacer(settings.pace, lambda line: self.announce(line))
         # Authorization values the suite sent, as shell expressions over the configured keys.
         self.shell_credentials: dict[str, str] = {}
         for key, variable in (
