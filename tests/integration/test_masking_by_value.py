@@ -1,0 +1,80 @@
+"""A secret is masked by its value wherever the suite shows it, whatever carries it, and once.
+
+Staging servers rename fields (``signingSecret`` instead of ``secret``) or put secrets in prose
+and headers. The suite then fails the response and shows its body: every secret must be masked
+there, in the console and in every report, though no name tells the redactor what it is, and a
+secret it does know must not be masked a second time into ``c564…(15 chars)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from suite_runner import run_suite
+
+from devtune_contract.server import Policy
+from devtune_contract.server.policy import Outcome, RotateRequest, utc_timestamp
+from devtune_contract.suite.embedded import EmbeddedServer
+
+
+class RecordingPolicy(Policy):
+    """Remembers every secret it hands out, so the test can look for leaks without showing any."""
+
+    issued: list[str]
+
+    def new_secret(self) -> str:
+        secret = super().new_secret()
+        self.issued.append(secret)
+        return secret
+
+    def note(self) -> str:
+        """A sentence carrying a second fresh secret: no field name, no registration, no hint."""
+        return f"previous hmac key {self.new_secret()}, kept until deliveries switch"
+
+
+class RenamedSecretPolicy(RecordingPolicy):
+    """Staging renamed the field: ``data.signingSecret``, nested copies, a header."""
+
+    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+        body = {
+            "data": {"signingSecret": secret, "rotation": [{"previous-hmac-key": secret}]},
+            "meta": {"timestamp": utc_timestamp(), "projectId": request.project_id},
+            "note": self.note(),
+        }
+        return Outcome(200, body, {**headers, "X-Signing-Secret": secret, "X-Note": self.note()})
+
+
+class SecretWithoutMetaPolicy(RecordingPolicy):
+    """``data.secret`` is right but ``meta`` is missing: the failing body shows the secret."""
+
+    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+        body = {"data": {"secret": secret, "signing_secret": secret}, "note": self.note()}
+        return Outcome(200, body, headers)
+
+
+@pytest.fixture(params=[RenamedSecretPolicy, SecretWithoutMetaPolicy])
+def faulty_server(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
+    policy = type(request.param.__name__, (request.param,), {"issued": []})
+    server = EmbeddedServer(policy=policy)
+    yield server
+    server.close()
+
+
+def test_secrets_are_masked_by_value_and_once(
+    faulty_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    run = run_suite(faulty_server.environment(), tmp_path)
+    issued: list[str] = faulty_server.policy.issued  # type: ignore[attr-defined]
+    assert run.returncode == 1, "the suite accepted a faulty 200"
+    assert issued, "the faulty server never rotated: nothing was tested"
+    # Count, never show: an assertion that printed a secret would leak it itself.
+    in_output = sum(secret in run.output for secret in issued)
+    in_reports = sum(secret in run.reports for secret in issued)
+    assert in_output == 0, f"{in_output} of {len(issued)} secrets appeared in the suite's output"
+    assert in_reports == 0, f"{in_reports} of {len(issued)} secrets appeared in a report file"
+    # Shown masked once: the prefix and the full length, never a mask of a mask (15 chars).
+    shown = run.output + run.reports
+    assert "…(64 chars)" in shown
+    assert "…(15 chars)" not in shown
