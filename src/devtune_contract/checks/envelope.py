@@ -23,7 +23,8 @@ ERROR_CODES = {
 def json_content_type(exchange: Exchange, run: RunState) -> None:
     """Every response with a body is JSON."""
     if exchange.body and not exchange.is_json:
-        shown = exchange.media_type or "no Content-Type"
+        media = exchange.media_type
+        shown = (media if media.isprintable() else repr(media))[:60] or "no Content-Type"
         raise ContractViolation(f"{exchange.status} response is {shown}, not application/json")
 
 

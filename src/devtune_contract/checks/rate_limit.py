@@ -22,11 +22,18 @@ INTEGER = re.compile(r"-?[0-9]{1,18}")
 STUCK_RESPONSES = 5
 
 
+def header_integer(value: str) -> int | None:
+    """An ``X-RateLimit-*`` value as an integer, or ``None`` unless it is ASCII digits."""
+    raw = value.strip()
+    return int(raw) if INTEGER.fullmatch(raw) else None
+
+
 def _integer(exchange: Exchange, name: str) -> int:
-    raw = exchange.headers[name].strip()
-    if not INTEGER.fullmatch(raw):
-        raise ContractViolation(f"{name} is {raw[:40]!r}, not an integer in ASCII digits")
-    return int(raw)
+    value = header_integer(exchange.headers[name])
+    if value is None:
+        shown = exchange.headers[name].strip()[:40]
+        raise ContractViolation(f"{name} is {shown!r}, not an integer in ASCII digits")
+    return value
 
 
 def rate_limit_headers(exchange: Exchange, run: RunState) -> None:
@@ -72,10 +79,9 @@ def rate_limited_response(exchange: Exchange, run: RunState) -> None:
 
 def _counted_quota(exchange: Exchange) -> Quota | None:
     """The response's quota when all three headers are well-formed integers, else ``None``."""
-    values = [exchange.headers.get(name, "").strip() for name in NAMES]
-    if not all(INTEGER.fullmatch(value) for value in values):
+    limit, remaining, reset = (header_integer(exchange.headers.get(name, "")) for name in NAMES)
+    if limit is None or remaining is None or reset is None:
         return None
-    limit, remaining, reset = (int(value) for value in values)
     return Quota(limit=limit, remaining=remaining, reset=reset)
 
 
