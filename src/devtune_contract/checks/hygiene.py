@@ -2,8 +2,11 @@
 
 Stack traces, source paths with line numbers, SQL and exception class names help an attacker
 map the server (OWASP API8:2023, security misconfiguration). The patterns look for the shape of
-each, so that plain sentences such as "Select a webhook from the list" pass: SQL keywords
-count in upper case, or in any case only with SQL punctuation around them.
+each, so that plain sentences such as "Select a webhook from the list", "Update your key
+settings" or "Delete the old key first" pass: SQL keywords count in upper case, or in any case
+only with SQL punctuation around them; ``Error``/``Exception`` count only as the end of an
+identifier (``KeyError``), never as a word. The documented messages and the plain sentences
+that must pass are kept as tests (``PLAIN_SENTENCES`` in ``tests/unit/test_checks_hygiene.py``).
 """
 
 from __future__ import annotations
