@@ -83,7 +83,17 @@ class Preflight:
         return Stop("configuration", f"{NO_API}; got {_shape(response)}", MISSING_KEY_TEST)
 
     def _write_key(self) -> Stop | None:
-        status = self._status(self.settings.project_id, self.settings.api_key)
+        try:
+            status = self._status(self.settings.project_id, self.settings.api_key)
+        except requests.Timeout as error:
+            timeout = self.settings.request_timeout
+            cause = transport.describe(error, self.settings.base_url or "", timeout)
+            return Stop(
+                "unreachable",
+                f"{cause} to a request with DEVTUNE_API_KEY, while unauthenticated ones are "
+                "answered",
+                UNKNOWN_WEBHOOK_TEST,
+            )
         if status == 401:
             return Stop("configuration", "DEVTUNE_API_KEY refused (401)", UNKNOWN_WEBHOOK_TEST)
         if status == 403:
@@ -98,13 +108,19 @@ class Preflight:
     def _read_only_key(self) -> Stop | None:
         if self.settings.readonly_api_key is None:
             return None
-        if self._status(self.settings.project_id, self.settings.readonly_api_key) == 401:
+        try:
+            status = self._status(self.settings.project_id, self.settings.readonly_api_key)
+        except requests.Timeout:
+            return None  # the write key was answered: the tests will see this one
+        if status == 401:
             return Stop("configuration", "DEVTUNE_READONLY_API_KEY refused (401)", READ_ONLY_TEST)
         return None
 
     def _status(self, project_id: str | None, key: str | None) -> int | None:
         try:
             return self._post(project_id, f"Bearer {key}").status_code
+        except requests.Timeout:
+            raise
         except requests.RequestException:
             return None  # the first request reached the server; a flake here is the tests' to see
 
