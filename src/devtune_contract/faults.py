@@ -441,7 +441,9 @@ class RateLimitedWrongCode(RewritingPolicy):
     "hangs_on_rotate",
     "good-citizen",
     "authenticated requests never get an answer",
-    ("test_rotation_returns_a_new_secret_each_time",),
+    # The preflight's request with the key already hangs; it stops the run in the name of the
+    # unknown-webhook test, the first test that would have sent that request.
+    ("test_rotation_returns_a_new_secret_each_time", "test_unknown_webhook_is_not_found"),
     environment={"DEVTUNE_REQUEST_TIMEOUT": "1"},
 )
 class HangsOnRotate(Policy):
