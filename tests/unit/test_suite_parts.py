@@ -45,10 +45,10 @@ def test_a_burst_reserves_all_or_nothing() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        secrets.token_hex(32),
-        secrets.token_hex(16),
-        "whsec_" + secrets.token_urlsafe(32),
-        secrets.token_urlsafe(24),
+        pytest.param(secrets.token_hex(32), id="hex-64"),
+        pytest.param(secrets.token_hex(16), id="hex-32"),
+        pytest.param("whsec_" + secrets.token_urlsafe(32), id="whsec-base64url"),
+        pytest.param(secrets.token_urlsafe(24), id="base64url-32"),
     ],
 )
 def test_secrets_are_recognised_whatever_their_field(value: str) -> None:
