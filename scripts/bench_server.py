@@ -27,6 +27,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -237,6 +238,28 @@ def under_attack(port: int, seconds: float, measure: Callable[[], Measurement]) 
             attacker.wait(timeout=seconds + 30)
 
 
+# --- where the time goes ------------------------------------------------------------------
+
+
+def commit_latency(directory: Path, commits: int = 200) -> tuple[float, float]:
+    """p50 and p99 in ms of one durable SQLite commit (WAL, synchronous=FULL) next to the
+    server's database: the floor under every rotation's latency at this moment."""
+    database = sqlite3.connect(directory / "probe.sqlite", isolation_level=None)
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("PRAGMA synchronous=FULL")
+    database.execute("CREATE TABLE t (x TEXT)")
+    timings = []
+    for _ in range(commits):
+        started = time.perf_counter()
+        database.execute("BEGIN IMMEDIATE")
+        database.execute("INSERT INTO t VALUES ('x')")
+        database.execute("COMMIT")
+        timings.append((time.perf_counter() - started) * 1000)
+    database.close()
+    timings.sort()
+    return timings[len(timings) // 2], timings[int(len(timings) * 0.99)]
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -311,6 +334,7 @@ def main() -> int:
                 prism.close()
 
         medians = {k: median_of(v) for k, v in results.items()}
+        fsync_p50, fsync_p99 = commit_latency(Path(tmp))
         if any(medians[("prism", c)].unexpected for c in LEVELS if ("prism", c) in medians):
             print("note: Prism answered some requests with another status than 2xx")
         if any(medians[("rotate", c)].unexpected for c in LEVELS):
@@ -352,6 +376,10 @@ def main() -> int:
             if per_round:
                 print(f"  ratio per round at {c}: {', '.join(per_round)}")
 
+        print(
+            "one durable commit (WAL, synchronous=FULL) on the database's file system, "
+            f"measured right after: p50 {fsync_p50:.2f} ms, p99 {fsync_p99:.2f} ms"
+        )
         if args.no_attack:
             print("\nheader flood skipped (--no-attack)")
             return 0

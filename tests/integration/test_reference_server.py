@@ -182,7 +182,8 @@ def test_garbage_path_segments_get_403_or_404(server: EmbeddedServer, segment: b
 def test_invalid_request_lines_are_rejected_by_the_http_layer(
     server: EmbeddedServer, segment: bytes
 ) -> None:
-    """Not a URL at all (RFC 9112 request-target): uvicorn answers 400 before the API sees it."""
+    """Not a URL at all (RFC 9112 request-target): the HTTP layer answers 400 (JSON) before the
+    API sees it."""
     for path in paths_with(server, segment):
         assert post_raw_path(server, path) == 400
 
