@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import statistics
 import threading
@@ -26,6 +27,7 @@ from devtune_contract.server import (
     create_app,
     seed_demo,
 )
+from devtune_contract.server.running import BoundedAccessLog
 
 FAST = ConnectionLimits(head_timeout=1.0, keep_alive_timeout=1, max_connections=16)
 
@@ -231,3 +233,21 @@ def test_oversized_heads_do_not_stall_normal_requests(target: Target) -> None:
         for thread in threads:
             thread.join(timeout=10)
     assert p99(under_attack) < 0.25, f"p99 under attack {p99(under_attack) * 1000:.0f} ms"
+
+
+def test_access_log_lines_stay_short() -> None:
+    """``serve --access-log``: a 16 KiB request target is logged cut, never in full."""
+    target = "/api/v2/projects/" + "x" * 16_000
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", target, "1.1", 431),
+        None,
+    )
+    assert BoundedAccessLog().filter(record)
+    line = record.getMessage()
+    assert len(line) < 300
+    assert "[16017 chars]" in line

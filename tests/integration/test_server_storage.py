@@ -162,3 +162,23 @@ def test_a_database_deleted_or_replaced_while_running_is_noticed(
         assert demo.write_key not in caplog.text
     finally:
         store.close()
+
+
+def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Path) -> None:
+    """Found keys are remembered, unknown ones are not: a key seeded later works at once."""
+    database = tmp_path / "state.sqlite"
+    store = Store.open(database)
+    demo = seed_demo(store)
+    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+    try:
+        with RunningServer(create_app(Policy(store))) as running:
+            other = Store.open(database)  # as `devtune-contract seed` would, from its process
+            try:
+                late = other.create_api_key(demo.project_id)
+            finally:
+                other.close()
+            headers = {"Authorization": f"Bearer {late.key}"}
+            status = httpx.post(running.base_url + path, headers=headers).status_code
+        assert status == 200, f"a key seeded while the server ran got {status}"
+    finally:
+        store.close()

@@ -42,7 +42,8 @@ class ConnectionLimits:
 
 def transport_error(status: int, code: str, message: str) -> bytes:
     """A complete JSON error response that closes the connection."""
-    body = json.dumps({"error": code, "message": message, "status": status}).encode()
+    error = {"error": code, "message": message, "status": status}
+    body = json.dumps(error, separators=(",", ":")).encode()
     head = (
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
         f"content-type: application/json\r\ncontent-length: {len(body)}\r\n"
