@@ -179,7 +179,10 @@ def check(pytest_args: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    return run_suite(pytest_args)
+    try:
+        return run_suite(pytest_args)
+    except KeyboardInterrupt:
+        return 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -347,3 +347,12 @@ def test_a_long_wait_prints_one_progress_line(tmp_path: Path) -> None:
         and line.endswith(" s: rate limited (429) until X-RateLimit-Reset")
         for line in waits
     ), waits
+
+
+def test_bad_pytest_arguments_still_leave_reports(tmp_path: Path, counted: EmbeddedServer) -> None:
+    run = run_suite(counted.environment(), tmp_path, "--no-such-option")
+    assert run.returncode == 4  # pytest's own usage error
+    errors = junit_errors(tmp_path)
+    assert len(errors) == 1
+    assert "pytest stopped before the tests with exit code 4" in errors[0].get("message", "")
+    assert (run.summary["outcome"], run.summary["exit_code"]) == ("error", 4)

@@ -54,7 +54,7 @@ def clear(report_dir: Path) -> None:
 
 def write_stopped(
     report_dir: Path,
-    code: ExitCode,
+    code: int,
     message: str,
     *,
     summary: Mapping[str, Any] | None = None,

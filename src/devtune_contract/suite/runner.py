@@ -94,4 +94,8 @@ def _run(settings: Settings, pytest_args: Sequence[str]) -> int:
         *pytest_args,
         str(directory),
     ]
-    return int(pytest.main(arguments, plugins=[ContractPlugin(session)]))
+    code = int(pytest.main(arguments, plugins=[ContractPlugin(session)]))
+    if not settings.summary_path.exists():  # pytest stopped before its session (bad arguments)
+        message = f"pytest stopped before the tests with exit code {code}: see its output"
+        reports.write_stopped(settings.report_dir, code, message, summary={"seed": seed})
+    return code
