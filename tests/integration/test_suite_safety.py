@@ -356,3 +356,16 @@ def test_bad_pytest_arguments_still_leave_reports(tmp_path: Path, counted: Embed
     assert len(errors) == 1
     assert "pytest stopped before the tests with exit code 4" in errors[0].get("message", "")
     assert (run.summary["outcome"], run.summary["exit_code"]) == ("error", 4)
+
+
+def test_pace_spreads_the_requests_and_keeps_the_probe_off(
+    tmp_path: Path, counted: EmbeddedServer
+) -> None:
+    environment = {**counted.environment(), "DEVTUNE_PACE": "4/1"}
+    run = run_suite(environment, tmp_path, "-k", "malformed_ids or rate_limit_is_enforced")
+    assert run.returncode == 0, run.output[-2000:]
+    sent = run.summary["requests"] - 3  # after the preflight's three
+    assert sent == 12
+    assert run.summary["seconds"] >= (sent - 1) / 4  # unpaced, this takes about 1.3 s
+    probe = run.summary["scenarios"]["test_rate_limit_is_enforced_with_documented_headers"]
+    assert "DEVTUNE_PACE=4/1 keeps the run under the limit" in probe["detail"]
