@@ -17,8 +17,8 @@ MAX_RESET_AHEAD = 24 * 3600
 # ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then rejects or reads
 # as a number no HTTP client would. Eighteen digits are far beyond any Unix time or quota.
 INTEGER = re.compile(r"-?[0-9]{1,18}")
-# A counter that never counts: this many responses of one key in a row, in one window, with
-# the same Remaining.
+# A counter that never counts: this many responses of one key in a row, in one window, none
+# with a lower Remaining than the one before.
 STUCK_RESPONSES = 5
 
 
@@ -89,11 +89,13 @@ def rate_limit_consistency(exchange: Exchange, run: RunState) -> None:
     """Per key, the Limit never changes and Remaining counts down within a window.
 
     Only responses the key got through count (not 401s, whose headers may count per client,
-    nor 429s, which may come from a secondary burst limit). Remaining may rise (token buckets,
-    sliding windows), skip values (other clients spending the key) and restart (a window
-    rolling over, or several nodes each counting in its own window): each (Limit, Reset)
-    window keeps its own streak, and only the same Remaining on five responses of one window
-    in a row is a counter that never counts.
+    nor 429s, which may come from a secondary burst limit). Remaining may rise between windows
+    or within one (token buckets, sliding windows), skip values (other clients spending the
+    key) and restart (a window rolling over, or several nodes each counting in its own window):
+    each (Limit, Reset) window keeps its own streak, and a break is five responses of one
+    window in a row of which none has a lower Remaining than the one before. Responses are
+    taken in the order checks see them; concurrent requests may be answered in any order,
+    which a burst of at most four cannot turn into such a streak.
     """
     key = bearer_token(exchange.authorization)
     if key is None or exchange.status in (401, 429):
@@ -106,8 +108,9 @@ def rate_limit_consistency(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(
             f"{LIMIT} changed from {trend.first_limit} to {quota.limit} for key {mask(key)}"
         )
-    if trend.unchanged >= STUCK_RESPONSES:
+    if trend.not_decreasing >= STUCK_RESPONSES:
         raise ContractViolation(
-            f"{REMAINING} stayed {quota.remaining} on {trend.unchanged} responses in a row to "
-            f"key {mask(key)} with the same {RESET}: the limit does not count requests"
+            f"{REMAINING} never decreased across {trend.not_decreasing} responses in a row to "
+            f"key {mask(key)} with the same {LIMIT} and {RESET} (now {quota.remaining}): "
+            "the limit does not count requests"
         )

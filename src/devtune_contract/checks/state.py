@@ -30,13 +30,13 @@ class Quota:
 class QuotaTrend:
     """What a key's history says after one more response was added to it.
 
-    ``first_limit`` is the Limit of the key's first counted response; ``unchanged`` counts the
-    responses in a row (this one included) that shared this one's Limit and Reset and showed the
-    same Remaining.
+    ``first_limit`` is the Limit of the key's first counted response; ``not_decreasing`` counts
+    the responses in a row (this one included) that shared this one's Limit and Reset and whose
+    Remaining was never lower than the one before.
     """
 
     first_limit: int
-    unchanged: int
+    not_decreasing: int
 
 
 @attrs.define
@@ -76,8 +76,8 @@ class RunState:
             history = self._quotas.setdefault(key, _KeyHistory(first_limit=quota.limit))
             window = (quota.limit, quota.reset)
             previous, streak = history.streaks.get(window, (None, 0))
-            streak = streak + 1 if previous == quota.remaining else 1
+            streak = streak + 1 if previous is not None and quota.remaining >= previous else 1
             history.streaks[window] = (quota.remaining, streak)
-            trend = QuotaTrend(first_limit=history.first_limit, unchanged=streak)
+            trend = QuotaTrend(first_limit=history.first_limit, not_decreasing=streak)
             self._counted_exchanges[exchange_id] = trend
             return trend
