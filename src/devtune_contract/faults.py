@@ -739,6 +739,26 @@ class ConcurrentRotationsShareASecret(Policy):
         return self.pending
 
 
+@fault(
+    "secret_cached_for_250_ms",
+    "concurrency",
+    "a freshly generated secret is reused for 250 ms: rotations close together share it",
+    (
+        "test_concurrent_rotations_return_distinct_secrets",
+        "fresh_secret",
+        "test_rotation_returns_a_new_secret_each_time",
+    ),
+)
+class SecretCachedFor250Ms(Policy):
+    cached: tuple[str, float] = ("", 0.0)
+
+    def new_secret(self) -> str:
+        secret, made_at = self.cached
+        if time.monotonic() - made_at > 0.25:
+            self.cached = secret, made_at = super().new_secret(), time.monotonic()
+        return secret
+
+
 # --- caching by shared caches (RFC 9111) ------------------------------------------------
 
 
