@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,3 +184,73 @@ def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Pat
         assert status == 200, f"a key seeded while the server ran got {status}"
     finally:
         store.close()
+
+
+def test_no_acknowledged_rotation_is_lost_to_kill_9(tmp_path: Path) -> None:
+    """Group commit answers a rotation only once its transaction is on disk: after SIGKILL in
+    the middle of concurrent rotations, every acknowledged rotation is in the database."""
+    database, env_file = tmp_path / "state.sqlite", tmp_path / "creds.env"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "devtune_contract.cli", "serve", "--port", str(port)]
+    options = ["--db", str(database), "--env-file", str(env_file), "--rate-limit", "100000"]
+    server = subprocess.Popen(  # noqa: S603
+        [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    acknowledged: list[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while not env_file.exists() or "FOREIGN_WEBHOOK" not in env_file.read_text():
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        env = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+        url = (
+            f"http://127.0.0.1:{port}/api/v2/projects/{env['DEVTUNE_PROJECT_ID']}"
+            f"/webhooks/{env['DEVTUNE_WEBHOOK_ID']}/rotate-secret"
+        )
+        headers = {"Authorization": f"Bearer {env['DEVTUNE_API_KEY']}"}
+
+        async def rotate_until_killed() -> None:
+            async with httpx.AsyncClient(timeout=5) as client:
+
+                async def one_client() -> None:
+                    while True:
+                        try:
+                            response = await client.post(url, headers=headers)
+                        except httpx.HTTPError:
+                            return  # the server is gone
+                        if response.status_code == 200:
+                            acknowledged.append(response.json()["data"]["secret"])
+
+                async def kill_soon() -> None:
+                    await asyncio.sleep(1.5)
+                    server.kill()
+
+                await asyncio.gather(kill_soon(), *(one_client() for _ in range(16)))
+
+        wait_until_listening(port)
+        asyncio.run(rotate_until_killed())
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+    assert len(acknowledged) > 50, "too few rotations to mean anything"
+    store = Store.open(database)
+    try:
+        webhook = env["DEVTUNE_WEBHOOK_ID"]
+        # Rotations that committed but were never answered may add to the count; an
+        # acknowledged one that is missing would lower it.
+        assert store.rotation_count(webhook) >= len(acknowledged)
+    finally:
+        store.close()
+
+
+def wait_until_listening(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, "the server is not listening"
+            time.sleep(0.05)
