@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from devtune_contract.server import Policy, RunningServer, Store, create_app, seed_demo
+from devtune_contract.server import (
+    Policy,
+    RunningServer,
+    Store,
+    StoreError,
+    create_app,
+    seed_demo,
+)
 
 PRIVATE = 0o600
 
@@ -186,71 +194,41 @@ def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Pat
         store.close()
 
 
-def test_no_acknowledged_rotation_is_lost_to_kill_9(tmp_path: Path) -> None:
-    """Group commit answers a rotation only once its transaction is on disk: after SIGKILL in
-    the middle of concurrent rotations, every acknowledged rotation is in the database."""
-    database, env_file = tmp_path / "state.sqlite", tmp_path / "creds.env"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "devtune_contract.cli", "serve", "--port", str(port)]
-    options = ["--db", str(database), "--env-file", str(env_file), "--rate-limit", "100000"]
-    server = subprocess.Popen(  # noqa: S603
-        [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    acknowledged: list[str] = []
+class GatedDisk(Store):
+    """A store whose group commits wait until the test opens the gate."""
+
+    gate = threading.Event()
+
+    def _commit_group(self, group: list[Any]) -> list[StoreError | None]:
+        self.gate.wait(timeout=10)
+        return super()._commit_group(group)
+
+
+def test_a_rotation_is_answered_only_after_its_commit(tmp_path: Path) -> None:
+    """Group commit must not acknowledge early: while the commit is held, no answer comes."""
+    store = GatedDisk.open(tmp_path / "state.sqlite")
+    demo = seed_demo(store)
+    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+    answers: list[int] = []
     try:
-        deadline = time.monotonic() + 20
-        while not env_file.exists() or "FOREIGN_WEBHOOK" not in env_file.read_text():
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        env = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
-        url = (
-            f"http://127.0.0.1:{port}/api/v2/projects/{env['DEVTUNE_PROJECT_ID']}"
-            f"/webhooks/{env['DEVTUNE_WEBHOOK_ID']}/rotate-secret"
-        )
-        headers = {"Authorization": f"Bearer {env['DEVTUNE_API_KEY']}"}
+        with RunningServer(create_app(Policy(store))) as running:
+            headers = {"Authorization": f"Bearer {demo.write_key}"}
+            url = running.base_url + path
 
-        async def rotate_until_killed() -> None:
-            async with httpx.AsyncClient(timeout=5) as client:
+            def rotate() -> None:
+                answers.append(httpx.post(url, headers=headers, timeout=15).status_code)
 
-                async def one_client() -> None:
-                    while True:
-                        try:
-                            response = await client.post(url, headers=headers)
-                        except httpx.HTTPError:
-                            return  # the server is gone
-                        if response.status_code == 200:
-                            acknowledged.append(response.json()["data"]["secret"])
-
-                async def kill_soon() -> None:
-                    await asyncio.sleep(1.5)
-                    server.kill()
-
-                await asyncio.gather(kill_soon(), *(one_client() for _ in range(16)))
-
-        wait_until_listening(port)
-        asyncio.run(rotate_until_killed())
+            clients = [threading.Thread(target=rotate) for _ in range(4)]
+            for client in clients:
+                client.start()
+            time.sleep(1.0)
+            assert answers == [], "a rotation was answered before its commit"
+            assert store.rotation_count(demo.webhook_id) == 0
+            GatedDisk.gate.set()
+            for client in clients:
+                client.join(timeout=15)
+        assert answers == [200] * 4
+        assert store.rotation_count(demo.webhook_id) == 4
     finally:
-        server.kill()
-        server.wait(timeout=10)
-    assert len(acknowledged) > 50, "too few rotations to mean anything"
-    store = Store.open(database)
-    try:
-        webhook = env["DEVTUNE_WEBHOOK_ID"]
-        # Rotations that committed but were never answered may add to the count; an
-        # acknowledged one that is missing would lower it.
-        assert store.rotation_count(webhook) >= len(acknowledged)
-    finally:
+        GatedDisk.gate.set()
         store.close()
-
-
-def wait_until_listening(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, "the server is not listening"
-            time.sleep(0.05)
