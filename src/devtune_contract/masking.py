@@ -56,6 +56,7 @@ TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_MASKED_LENGTH},}}={{0,2}}")
 KEY_LIKE = re.compile(re.escape(API_KEY_PREFIX) + r"[0-9a-fA-F]{4,}")
 UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+_ENCODED = re.compile(r"[A-Za-z0-9+/_-]+")
 _MASK_TAIL = re.compile(r"…\(\d+ chars\)")
 # How reprs and pretty-printers cut a long value short ("c6b4e1...").
 _TRUNCATION = re.compile(r"\.\.\.|…")
@@ -113,10 +114,11 @@ def looks_like_secret(text: str) -> bool:
     :func:`estimated_bits`, at least 2.5 bits per character of Shannon entropy, and the texture
     of a random encoding rather than of words: letters and digits alternating at least twice,
     or mixed case at 4 bits per character with a digit or ``+/`` (4.5 bits without).
-    Canonical UUIDs are identifiers DevTune shows on purpose and never count.
+    Canonical UUIDs are identifiers DevTune shows on purpose and never count, and neither does
+    text outside the encodings' alphabet (timestamps, sentences, media types).
     """
     token = text.rstrip("=")
-    if UUID.fullmatch(token):
+    if not _ENCODED.fullmatch(token) or UUID.fullmatch(token):
         return False
     if len(token) < MIN_SECRET_LENGTH or estimated_bits(token) < MIN_ESTIMATED_BITS:
         return False

@@ -199,6 +199,19 @@ def test_scan_leaves_ids_and_words_under_secret_names_alone() -> None:
         assert value not in redactor
 
 
+def test_scan_registers_no_timestamp_sentence_or_media_type() -> None:
+    body = {
+        "meta": {"timestamp": "2026-11-27T06:18:11.123456+00:00", "projectId": UUID},
+        "message": "Rate limit exceeded. Please try again later.",
+    }
+    redactor = Redactor()
+    redactor.scan(body)
+    redactor.scan({"content-type": "application/json; charset=utf-8"})
+    shown = redactor.redact(json.dumps(body))
+    assert "2026-11-27T06:18:11.123456+00:00" in shown
+    assert "Rate limit exceeded. Please try again later." in shown
+
+
 def test_short_values_are_not_masked() -> None:
     redactor = Redactor(["abc"])
     assert redactor.redact("abc") == "abc"

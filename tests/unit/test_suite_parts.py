@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from devtune_contract.masking import Redactor
+from devtune_contract.masking import Redactor, looks_like_secret
 from devtune_contract.settings import Pace
 from devtune_contract.suite import reports, transport, waiting
-from devtune_contract.suite.exchanges import looks_secret
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
 
 
@@ -52,7 +51,7 @@ def test_a_burst_reserves_all_or_nothing() -> None:
     ],
 )
 def test_secrets_are_recognised_whatever_their_field(value: str) -> None:
-    assert looks_secret(value)
+    assert looks_like_secret(value)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +66,7 @@ def test_secrets_are_recognised_whatever_their_field(value: str) -> None:
     ],
 )
 def test_ordinary_strings_are_not_secrets(value: str) -> None:
-    assert not looks_secret(value)
+    assert not looks_like_secret(value)
 
 
 class FakeRequest:

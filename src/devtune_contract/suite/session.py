@@ -89,9 +89,7 @@ class ContractSession:
         self.run = RunState(settings=settings)
         self.ledger = Ledger(seed=seed)
         self.cap = RotationCap(settings.max_rotations)
-        ids = (settings.project_id, settings.webhook_id)
-        foreign = (settings.foreign_project_id, settings.foreign_webhook_id)
-        self.exchanges = ExchangeCache(redactor, frozenset(i for i in (*ids, *foreign) if i))
+        self.exchanges = ExchangeCache(redactor)
         self.http = requests.Session()
         self.pacer = Pacer(settings.pace, lambda line: self.announce(line))
         # Authorization values the suite sent, as shell expressions over the configured keys.
