@@ -59,6 +59,14 @@ OVERLOADED = transport_error(
 )
 
 
+def head_too_large_response(limits: ConnectionLimits) -> bytes:
+    message = (
+        f"The request head exceeds {limits.max_head_bytes} bytes "
+        f"or {limits.max_headers} header fields"
+    )
+    return transport_error(431, "request_header_fields_too_large", message)
+
+
 class _TooManyHeaders(Exception):
     """Raised from the parser's callback; httptools turns it into ``HttpParserCallbackError``."""
 
@@ -67,7 +75,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """One client connection, bounded by :attr:`limits` (set by :func:`guarded_protocol`)."""
 
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
-    head_too_large: ClassVar[bytes] = b""
+    head_too_large: ClassVar[bytes] = head_too_large_response(ConnectionLimits())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -164,12 +172,5 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
 def guarded_protocol(limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
     """The protocol class uvicorn should instantiate per connection, bound to ``limits``."""
-    message = (
-        f"The request head exceeds {limits.max_head_bytes} bytes "
-        f"or {limits.max_headers} header fields"
-    )
-    namespace = {
-        "limits": limits,
-        "head_too_large": transport_error(431, "request_header_fields_too_large", message),
-    }
+    namespace = {"limits": limits, "head_too_large": head_too_large_response(limits)}
     return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), namespace)
