@@ -4,7 +4,8 @@ One route does not need a framework: the app reads the path, the method and the
 Authorization field straight from the ASGI scope and answers with two ASGI messages, so a
 request costs uvicorn's HTTP cycle and the policy's own work, no routing table, request or
 response objects. Paths match as Starlette matched them (each id one non-empty segment of the
-percent-decoded path), so the statuses of odd paths are unchanged.
+percent-decoded path), except that a trailing slash is now a JSON 404 where Starlette
+redirected (307, a status the contract does not document).
 """
 
 from __future__ import annotations
