@@ -91,8 +91,13 @@ def no_credential_echo(exchange: Exchange, run: RunState) -> None:
 def secret_randomness(exchange: Exchange, run: RunState) -> None:
     """The secret looks random and embeds no identifier of the request or the run.
 
-    The statistics and their false-failure bound (below 1e-9 per secret for every accepted
-    encoding and length) are documented in :mod:`devtune_contract.checks.randomness`.
+    Statistics on the encoded part (after any prefix, without ``=`` padding): the longest run
+    of one symbol, zero symbols at either end, the number of distinct symbols, and whether a
+    block repeats; each threshold depends on the encoding and length and is the most sensitive
+    whose union bound stays within 1.5e-10 for a uniformly random string. Summed with the
+    identifier and hex-lookalike terms, a truly random secret fails with probability below
+    8e-10 (< 1e-9) for hex of 32 symbols or more and base64 of 22 or more, i.e. every encoding
+    and length ``secret_strength`` accepts. Formulas: :mod:`devtune_contract.checks.randomness`.
     """
     secret = returned_secret(exchange)
     if secret is None:
