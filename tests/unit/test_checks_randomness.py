@@ -74,7 +74,7 @@ def test_false_failure_bound_is_below_one_in_a_billion_for_every_accepted_length
         false_failure_bound(encoding, n, may_look_hex=may_look_hex)
         for n in range(shortest, MAX_JUDGED_SYMBOLS + 1)
     )
-    assert worst < 1e-9
+    assert worst < 8e-10  # the figure the docstrings state; the issue asks for 1e-9
 
 
 @pytest.mark.parametrize("encoding", [HEX, BASE64])
