@@ -272,10 +272,15 @@ def test_timestamps_fromisoformat_reads_but_rfc3339_forbids_fail(
 @pytest.mark.parametrize(
     "timestamp",
     [
-        NOW_UTC.isoformat(),  # +00:00 with microseconds
-        NOW_UTC.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z",  # nanoseconds
-        NOW_UTC.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(),
+        pytest.param(NOW_UTC.isoformat(), id="offset-with-microseconds"),
+        pytest.param(
+            NOW_UTC.isoformat(timespec="milliseconds").replace("+00:00", "Z"), id="z-milliseconds"
+        ),
+        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z", id="z-nanoseconds"),
+        pytest.param(
+            NOW_UTC.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(),
+            id="negative-half-hour-offset",
+        ),
     ],
 )
 def test_rfc3339_timestamps_pass(timestamp: str, run: RunState) -> None:
