@@ -12,29 +12,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from leaks import RecordingPolicy, assert_nothing_leaked, recording
 from suite_runner import run_suite
 
-from devtune_contract.server import Policy
 from devtune_contract.server.policy import Outcome, RotateRequest, utc_timestamp
 from devtune_contract.suite.embedded import EmbeddedServer
 
 
-class RecordingPolicy(Policy):
-    """Remembers every secret it hands out, so the test can look for leaks without showing any."""
-
-    issued: list[str]
-
-    def new_secret(self) -> str:
-        secret = super().new_secret()
-        self.issued.append(secret)
-        return secret
+class NotingPolicy(RecordingPolicy):
+    """Also hides a second fresh secret in prose."""
 
     def note(self) -> str:
         """A sentence carrying a second fresh secret: no field name, no registration, no hint."""
         return f"previous hmac key {self.new_secret()}, kept until deliveries switch"
 
 
-class RenamedSecretPolicy(RecordingPolicy):
+class RenamedSecretPolicy(NotingPolicy):
     """Staging renamed the field: ``data.signingSecret``, nested copies, a header."""
 
     def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
@@ -46,7 +39,7 @@ class RenamedSecretPolicy(RecordingPolicy):
         return Outcome(200, body, {**headers, "X-Signing-Secret": secret, "X-Note": self.note()})
 
 
-class SecretWithoutMetaPolicy(RecordingPolicy):
+class SecretWithoutMetaPolicy(NotingPolicy):
     """``data.secret`` is right but ``meta`` is missing: the failing body shows the secret."""
 
     def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
@@ -56,8 +49,7 @@ class SecretWithoutMetaPolicy(RecordingPolicy):
 
 @pytest.fixture(params=[RenamedSecretPolicy, SecretWithoutMetaPolicy])
 def faulty_server(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
-    policy = type(request.param.__name__, (request.param,), {"issued": []})
-    server = EmbeddedServer(policy=policy)
+    server = EmbeddedServer(policy=recording(request.param))
     yield server
     server.close()
 
@@ -69,11 +61,7 @@ def test_secrets_are_masked_by_value_and_once(
     issued: list[str] = faulty_server.policy.issued  # type: ignore[attr-defined]
     assert run.returncode == 1, "the suite accepted a faulty 200"
     assert issued, "the faulty server never rotated: nothing was tested"
-    # Count, never show: an assertion that printed a secret would leak it itself.
-    in_output = sum(secret in run.output for secret in issued)
-    in_reports = sum(secret in run.reports for secret in issued)
-    assert in_output == 0, f"{in_output} of {len(issued)} secrets appeared in the suite's output"
-    assert in_reports == 0, f"{in_reports} of {len(issued)} secrets appeared in a report file"
+    assert_nothing_leaked(run, issued, "secrets")
     # Shown masked once: the prefix and the full length, never a mask of a mask (15 chars).
     shown = run.output + run.reports
     assert "…(64 chars)" in shown

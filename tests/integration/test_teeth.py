@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import requests
+from leaks import assert_nothing_leaked, recording
 from suite_runner import SuiteRun, run_suite
 
-from devtune_contract.faults import FAULTS, Fault
+from devtune_contract.faults import FAULTS, Category, Fault
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
 from devtune_contract.suite.embedded import EmbeddedServer
 from devtune_contract.variants import (
@@ -26,21 +27,6 @@ from devtune_contract.variants import (
     Variant,
     Wrapper,
 )
-
-
-class RecordingPolicy(Policy):
-    """Remembers every secret it hands out, so the test can look for leaks."""
-
-    issued: list[str]
-
-    def new_secret(self) -> str:
-        secret = super().new_secret()
-        self.issued.append(secret)
-        return secret
-
-
-def recording(policy: type[Policy]) -> type[Policy]:
-    return type(f"Recording{policy.__name__}", (RecordingPolicy, policy), {"issued": []})
 
 
 @pytest.fixture
@@ -54,13 +40,9 @@ def served(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
     server.close()
 
 
-def assert_nothing_leaked(run: SuiteRun, server: EmbeddedServer) -> None:
-    secrets = [server.demo.write_key, server.demo.read_only_key, *server.policy.issued]  # type: ignore[attr-defined]
-    # Count, never show: an assertion that printed the value would leak it itself.
-    in_output = sum(secret in run.output for secret in secrets)
-    in_reports = sum(secret in run.reports for secret in secrets)
-    assert in_output == 0, f"{in_output} keys or secrets appeared in the suite's output"
-    assert in_reports == 0, f"{in_reports} keys or secrets appeared in a report file"
+def assert_server_leaked_nothing(run: SuiteRun, server: EmbeddedServer) -> None:
+    issued: list[str] = server.policy.issued  # type: ignore[attr-defined]
+    assert_nothing_leaked(run, [server.demo.write_key, server.demo.read_only_key, *issued])
 
 
 def served_as(policy: type[Policy], config: ServerConfig | None, wrap: Wrapper | None) -> object:
@@ -82,7 +64,7 @@ def test_suite_catches_broken_variant(
         f"{fault.name} failed the suite, but not through {sorted(fault.caught_by)}; "
         f"failed: {sorted(run.failed_names())}"
     )
-    assert_nothing_leaked(run, served)
+    assert_server_leaked_nothing(run, served)
 
 
 @pytest.mark.parametrize(
@@ -100,27 +82,13 @@ def test_suite_passes_conforming_server(
     )
     assert (tmp_path / "contract-junit.xml").is_file()
     assert "DevTune contract summary" in run.output
-    assert_nothing_leaked(run, served)
+    assert_server_leaked_nothing(run, served)
 
 
 def test_fault_catalogue_covers_every_category() -> None:
     categories = {fault.category for fault in FAULTS.values()}
     assert len(FAULTS) >= 50
-    assert categories == {
-        "generated",
-        "scenario",
-        "authentication",
-        "authorization",
-        "envelope",
-        "parsing",
-        "secret",
-        "rate-limit",
-        "concurrency",
-        "caching",
-        "error-hygiene",
-        "good-citizen",
-        "secrecy",
-    }
+    assert categories == set(get_args(Category))
 
 
 def test_every_new_check_has_a_broken_variant() -> None:
