@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import ssl
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import requests
 
 from devtune_contract.masking import Redactor, looks_like_secret
 from devtune_contract.settings import Pace
-from devtune_contract.suite import reports, transport, waiting
+from devtune_contract.suite import exchanges, reports, transport, waiting
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
 
 
@@ -153,3 +154,34 @@ def test_an_origin_never_shows_credentials_or_paths() -> None:
     assert transport.origin("https://u:p@staging.example.com:8443/api/v2?x=1") == (
         "https://staging.example.com:8443"
     )
+
+
+@pytest.mark.parametrize(
+    ("reset", "expected"),
+    [
+        pytest.param("1000", 40.0, id="ahead"),
+        pytest.param("900", 0.0, id="past"),
+        pytest.param("\u00b3", waiting.UNREADABLE_RESET_WAIT, id="superscript-digit"),
+        pytest.param("9" * 5000, None, id="thousands-of-digits"),
+        pytest.param("-5", waiting.UNREADABLE_RESET_WAIT, id="negative"),
+        pytest.param("", waiting.UNREADABLE_RESET_WAIT, id="absent"),
+    ],
+)
+def test_a_429_reset_of_any_shape_gives_a_wait_not_a_crash(
+    reset: str, expected: float | None
+) -> None:
+    delay = waiting.seconds_until_reset(reset, now=960.0)
+    if expected is None:
+        assert delay >= 0.0  # too far ahead: the caller's DEVTUNE_MAX_RESET_WAIT refuses it
+    else:
+        assert delay == expected
+
+
+def test_repeated_header_lines_are_joined_so_checks_see_them_all() -> None:
+    raw = SimpleNamespace(
+        headers={"Cache-Control": ["no-cache", "public, max-age=60"], "X-One": "1"}
+    )
+    assert exchanges.response_headers(raw) == {
+        "cache-control": "no-cache, public, max-age=60",
+        "x-one": "1",
+    }

@@ -17,9 +17,13 @@ from devtune_contract.masking import Redactor
 
 
 def response_headers(response: Any) -> dict[str, str]:
-    """A schemathesis response's headers, lower-cased, first value of each."""
+    """A schemathesis response's headers, lower-cased; repeated fields joined with ``", "``.
+
+    RFC 9110 §5.3: a recipient may combine field lines of one name in order, comma-separated.
+    Keeping only the first would hide a second ``Cache-Control`` line from the checks.
+    """
     return {
-        name.lower(): value[0] if isinstance(value, list) else str(value)
+        name.lower(): ", ".join(value) if isinstance(value, list) else str(value)
         for name, value in response.headers.items()
     }
 

@@ -27,7 +27,7 @@ from devtune_contract.suite import schemas, transport
 from devtune_contract.suite.exchanges import ExchangeCache
 from devtune_contract.suite.ledger import Ledger, applies
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
-from devtune_contract.suite.waiting import Announce, Pacer, wait
+from devtune_contract.suite.waiting import Announce, Pacer, seconds_until_reset, wait
 
 RESET_MARGIN = 0.5
 MAX_RATE_LIMIT_WAITS = 3
@@ -274,10 +274,7 @@ class ContractSession:
         self._fail("; ".join(f.line() for f in failures) or "a check failed")
 
     def _wait_for_reset(self, exchange: Exchange) -> None:
-        reset = exchange.headers.get(RESET, "").strip()
-        # The checks already failed a 429 with a malformed Reset; this only has to be safe.
-        delay = max(0.0, int(reset) - time.time()) if reset.isdigit() else 1.0
-        delay += RESET_MARGIN
+        delay = seconds_until_reset(exchange.headers.get(RESET, ""), time.time()) + RESET_MARGIN
         if delay > self.settings.max_reset_wait:
             self._fail(
                 f"429 asks for a {delay:.0f} s wait, more than DEVTUNE_MAX_RESET_WAIT="

@@ -10,9 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from devtune_contract.checks.rate_limit import header_integer
 from devtune_contract.settings import Pace
 
 ANNOUNCE_AFTER = 3.0
+# When a 429's X-RateLimit-Reset cannot be read, wait this long before trying again.
+UNREADABLE_RESET_WAIT = 1.0
 Announce = Callable[[str], None]
 
 
@@ -22,6 +25,18 @@ def wait(seconds: float, why: str, announce: Announce) -> None:
     if seconds > ANNOUNCE_AFTER:
         announce(f"waiting {seconds:.0f} s: {why}")
     time.sleep(seconds)
+
+
+def seconds_until_reset(reset: str, now: float) -> float:
+    """How long a 429 asks the client to wait, from its ``X-RateLimit-Reset`` value.
+
+    The checks fail a 429 whose Reset is not ASCII digits; this only has to stay safe on any
+    header value a server may send (``"³"``, thousands of digits, a negative number).
+    """
+    moment = header_integer(reset)
+    if moment is None or moment < 0:
+        return UNREADABLE_RESET_WAIT
+    return max(0.0, moment - now)
 
 
 class Pacer:
