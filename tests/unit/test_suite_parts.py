@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import ssl
 import uuid
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from devtune_contract.masking import Redactor, looks_like_secret
+from devtune_contract.masking import Redactor
 from devtune_contract.settings import Pace
 from devtune_contract.suite import exchanges, reports, transport, waiting
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
@@ -42,32 +43,23 @@ def test_a_burst_reserves_all_or_nothing() -> None:
     cap.reserve(3)
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        pytest.param(secrets.token_hex(32), id="hex-64"),
-        pytest.param(secrets.token_hex(16), id="hex-32"),
-        pytest.param("whsec_" + secrets.token_urlsafe(32), id="whsec-base64url"),
-        pytest.param(secrets.token_urlsafe(24), id="base64url-32"),
-    ],
-)
-def test_secrets_are_recognised_whatever_their_field(value: str) -> None:
-    assert looks_like_secret(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "Select a webhook from the list",
-        "2026-11-27T06:18:11.123456+00:00",
-        "rate_limit_exceeded",
-        "application/json; charset=utf-8",
-        "0" * 64,
-        "ab" * 32,
-    ],
-)
-def test_ordinary_strings_are_not_secrets(value: str) -> None:
-    assert not looks_like_secret(value)
+def test_an_exchange_registers_its_secrets_before_any_check_reads_it() -> None:
+    """Whatever the field is called: the one registration point is the exchange cache."""
+    renamed, in_header = secrets.token_hex(32), "whsec_" + secrets.token_urlsafe(32)
+    timestamp = "2026-11-27T06:18:11.123456+00:00"
+    body = {"data": {"signingSecret": renamed}, "meta": {"timestamp": timestamp}}
+    response = SimpleNamespace(
+        status_code=200,
+        headers={"Content-Type": ["application/json"], "X-Signing-Secret": [in_header]},
+        content=json.dumps(body).encode(),
+        request=SimpleNamespace(headers={}),
+    )
+    case = SimpleNamespace(method="POST", path_parameters={"projectId": str(uuid.uuid4())})
+    redactor = Redactor()
+    exchanges.ExchangeCache(redactor).view(case, response)
+    assert renamed in redactor
+    assert in_header in redactor
+    assert timestamp not in redactor
 
 
 class FakeRequest:
