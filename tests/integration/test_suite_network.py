@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import xml.etree.ElementTree as ET  # our own report files, not untrusted input
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -106,3 +107,8 @@ def test_a_dropped_connection_fails_only_its_own_test(
     assert detail["detail"].endswith(
         f"transport error: cannot reach {gateway.base_url('')}: connection dropped"
     )
+    # In the JUnit it is an error (the network failed), not a contract failure.
+    root = ET.parse(tmp_path / "contract-junit.xml").getroot()  # noqa: S314 (our own file)
+    errors = [case.get("name") for case in root.iter("testcase") if case.find("error") is not None]
+    assert errors == ["test_malformed_ids_get_a_documented_4xx[webhookId-word]"]
+    assert not [case for case in root.iter("testcase") if case.find("failure") is not None]

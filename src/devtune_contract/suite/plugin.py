@@ -9,6 +9,7 @@ the masked response and a ``curl``, masks everything pytest prints, and writes t
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ class ContractPlugin:
     def __init__(self, session: ContractSession) -> None:
         self.session = session
         self._shaped: dict[str, reports.OneLineFailure] = {}
+        self._lost_connection: set[str] = set()  # JUnit test-case names
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -147,6 +149,8 @@ class ContractPlugin:
             text = crash.message if crash is not None else report.longreprtext
             first = next(_lines(text), "failed").removeprefix("Failed: ")
             ledger.record_scenario(name, "fail", self.session.redactor.redact(first))
+            if reports.TRANSPORT_ERROR in first:
+                self._lost_connection.add(name)
         else:
             ledger.record_scenario(name, "pass")
 
@@ -159,6 +163,8 @@ class ContractPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         code = int(exitstatus)
+        junit = session.config.option.xmlpath or self.session.settings.junit_path
+        reports.mark_as_errors(Path(junit), self._lost_connection)
         self.session.ledger.write_json(
             self.session.settings.summary_path,
             self.session.target,

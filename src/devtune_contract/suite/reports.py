@@ -20,6 +20,8 @@ from devtune_contract.credentials import BEARER_PATTERN
 from devtune_contract.masking import Redactor
 
 JUNIT_NAME = "contract-junit.xml"
+# How a test that lost its connection (not a contract failure) starts its one-line message.
+TRANSPORT_ERROR = "transport error: "
 SUMMARY_NAME = "contract-summary.json"
 MAX_BODY_SHOWN = 2000
 
@@ -105,6 +107,27 @@ class OneLineFailure:
 
     def __str__(self) -> str:
         return self.body
+
+
+def mark_as_errors(junit_path: Path, names: set[str]) -> None:
+    """Turn the ``<failure>`` of these test cases into ``<error>``: the network failed them.
+
+    pytest's JUnit calls every failed test body a failure; CI dashboards tell errors (could
+    not judge) from failures (judged and broken), and a dropped connection is the former.
+    """
+    if not names or not junit_path.is_file():
+        return
+    tree = ET.parse(junit_path)  # noqa: S314 (the file pytest just wrote)
+    moved = 0
+    for case in tree.getroot().iter("testcase"):
+        failure = case.find("failure")
+        if failure is not None and case.get("name") in names:
+            failure.tag = "error"
+            moved += 1
+    for suite in tree.getroot().iter("testsuite"):
+        suite.set("failures", str(int(suite.get("failures", "0")) - moved))
+        suite.set("errors", str(int(suite.get("errors", "0")) + moved))
+    tree.write(junit_path, encoding="utf-8", xml_declaration=True)
 
 
 def shown_response(response: Any, redactor: Redactor) -> str:

@@ -23,7 +23,7 @@ from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
 from devtune_contract.masking import Redactor
 from devtune_contract.settings import Settings
-from devtune_contract.suite import schemas, transport
+from devtune_contract.suite import reports, schemas, transport
 from devtune_contract.suite.exchanges import ExchangeCache
 from devtune_contract.suite.ledger import Ledger, applies
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
@@ -250,7 +250,7 @@ class ContractSession:
                 continue
             self.ledger.count_response(response.status_code, could_rotate=False, probe=probe)
             return response
-        self._fail(f"transport error: {failure}")
+        self._fail(reports.TRANSPORT_ERROR + failure)
 
     def _describe(self, error: requests.RequestException) -> str:
         return transport.describe(error, self.target, self.settings.request_timeout)
