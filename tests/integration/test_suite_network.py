@@ -8,7 +8,6 @@ import ssl
 import xml.etree.ElementTree as ET  # our own report files, not untrusted input
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import trustme
@@ -21,19 +20,6 @@ UNREACHABLE = 8
 
 
 @pytest.fixture
-def server() -> Iterator[EmbeddedServer]:
-    embedded = EmbeddedServer()
-    yield embedded
-    embedded.close()
-
-
-def upstream(server: EmbeddedServer) -> int:
-    port = urlsplit(server.server.base_url).port
-    assert port is not None
-    return port
-
-
-@pytest.fixture
 def tls_gateway(server: EmbeddedServer, tmp_path: Path) -> Iterator[tuple[Gateway, Path]]:
     """The server behind TLS with a certificate of a private CA, and that CA's PEM file."""
     authority = trustme.CA()
@@ -41,7 +27,7 @@ def tls_gateway(server: EmbeddedServer, tmp_path: Path) -> Iterator[tuple[Gatewa
     authority.issue_cert("127.0.0.1").configure_cert(context)
     ca_file = tmp_path / "ca.pem"
     authority.cert_pem.write_to_path(str(ca_file))
-    gateway = Gateway(upstream(server), tls=context)
+    gateway = Gateway(server.server.port, tls=context)
     yield gateway, ca_file
     gateway.close()
 
@@ -90,7 +76,7 @@ def test_a_dropped_connection_fails_only_its_own_test(
     server: EmbeddedServer, tmp_path: Path
 ) -> None:
     """Was: one dropped connection failed every remaining test."""
-    gateway = Gateway(upstream(server), drop=PathContains(b"/webhooks/not-a-uuid/"))
+    gateway = Gateway(server.server.port, drop=PathContains(b"/webhooks/not-a-uuid/"))
     try:
         environment = {
             **server.environment(),

@@ -10,7 +10,6 @@ import json
 import xml.etree.ElementTree as ET  # our own report files, not untrusted input
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import attrs
 import pytest
@@ -71,12 +70,6 @@ def counted() -> Iterator[EmbeddedServer]:
     server.close()
 
 
-def port_of(server: EmbeddedServer) -> int:
-    port = urlsplit(server.server.base_url).port
-    assert port is not None
-    return port
-
-
 def verdicts(run: SuiteRun, prefix: str) -> set[str]:
     return {s["verdict"] for name, s in run.summary["scenarios"].items() if name.startswith(prefix)}
 
@@ -85,7 +78,7 @@ def test_a_lost_rotation_is_never_resent_and_counts(
     tmp_path: Path, counted: EmbeddedServer
 ) -> None:
     """Was: a gateway dropping the first 200 made the server rotate 4 times under a cap of 3."""
-    gateway = Gateway(port_of(counted), drop=FirstOk())
+    gateway = Gateway(counted.server.port, drop=FirstOk())
     try:
         environment = {**counted.environment(), "DEVTUNE_BASE_URL": gateway.base_url()}
         run = run_suite({**environment, "DEVTUNE_MAX_ROTATIONS": "3"}, tmp_path)
