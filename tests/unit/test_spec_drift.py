@@ -5,6 +5,8 @@ from __future__ import annotations
 import configparser
 import copy
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -227,3 +229,15 @@ def test_tox_spec_drift_runs_the_installed_command() -> None:
     env = tox["testenv:spec-drift"]
     assert env["commands"].strip() == "devtune-contract drift {posargs}"
     assert env.get("skip_install", "false").strip() == "false"
+
+
+def test_drift_starts_without_the_server_stack() -> None:
+    """CI runs ``drift`` on every build: it must not pay for importing uvicorn and the app."""
+    probe = (
+        "import sys, devtune_contract.cli; print(sorted(m for m in sys.modules"
+        " if m.startswith(('uvicorn', 'devtune_contract.server'))))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

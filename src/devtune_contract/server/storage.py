@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 
 from devtune_contract.credentials import WEBHOOKS_WRITE, hash_api_key, new_api_key
+from devtune_contract.errors import CommandError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -66,7 +67,7 @@ SQLITE_READONLY = 8  # primary result code; extended codes keep it in their low 
 MAX_GROUP = 256  # rotations per group commit: bounds one transaction's size and latency
 
 
-class StoreError(Exception):
+class StoreError(CommandError):
     """The database cannot be opened or written; the message is fit for one line."""
 
 
