@@ -75,30 +75,34 @@ def render_github(report: Report, gate: Gate) -> str:
 
 
 def render_junit(report: Report, gate: Gate) -> str:
-    """One test case per compared operation; one failure per change that fails the gate."""
-    failed = {c.operation for c in report.changes if gate.fails(c)}
+    """One test case per compared operation, failed by its changes that fail the gate.
+
+    One ``<failure>`` per test case, as JUnit's schema has it (GitLab shows only the first):
+    its message is the most urgent change, its text every failing change, a line each.
+    """
+    ordered = report.ordered()
     suites = ET.Element("testsuites", name="devtune-contract drift")
-    suite = ET.SubElement(
-        suites,
-        "testsuite",
-        name="upstream drift",
-        tests=str(len(report.operations)),
-        failures=str(len(failed)),
-        errors="0",
-    )
+    suite = ET.SubElement(suites, "testsuite", name="upstream drift", errors="0")
+    failed = 0
     for operation in report.operations:
         case = ET.SubElement(suite, "testcase", classname="drift", name=operation)
-        changes = [c for c in report.ordered() if c.operation == operation]
-        for change in changes:
-            if gate.fails(change):
-                failure = ET.SubElement(
-                    case, "failure", type=change.level.name, message=change.message
-                )
-                failure.text = f"{change.rule} at {change.pointer}"
+        changes = [c for c in ordered if c.operation == operation]
+        failing = [c for c in changes if gate.fails(c)]
+        if failing:
+            failed += 1
+            more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+            failure = ET.SubElement(
+                case, "failure", type=failing[0].level.name, message=failing[0].message + more
+            )
+            failure.text = "\n".join(
+                f"{c.level.name} {c.message} [{c.rule} at {c.pointer}]" for c in failing
+            )
         passing = [c for c in changes if not gate.fails(c)]
         if passing:
             output = ET.SubElement(case, "system-out")
             output.text = "\n".join(f"{c.level.name} {c.message} [{c.pointer}]" for c in passing)
+    suite.set("tests", str(len(report.operations)))
+    suite.set("failures", str(failed))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
