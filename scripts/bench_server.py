@@ -411,17 +411,14 @@ def main() -> int:
                     f"{ours.rate / theirs.rate:.2f}" if theirs else "skipped",
                 )
             )
+            prism_rounds = results.get(("prism", c))
             per_round = [
-                f"{r.rate / p.rate:.2f} (commit {ms:.2f} ms, disk bound {c / ms * 1000:,.0f}/s)"
-                for r, p, ms in zip(
-                    results[("rotate", c)],
-                    results.get(("prism", c), []),
-                    commits[c],
-                    strict=False,
-                )
+                (f"{r.rate / prism_rounds[i].rate:.2f} " if prism_rounds else "")
+                + f"(commit {ms:.2f} ms, disk bound {c / ms * 1000:,.0f}/s)"
+                for i, (r, ms) in enumerate(zip(results[("rotate", c)], commits[c], strict=True))
             ]
-            if per_round:
-                print(f"  ratio per round at {c}: {'; '.join(per_round)}")
+            label = "ratio per round" if prism_rounds else "per round"
+            print(f"  {label} at {c}: {'; '.join(per_round)}")
 
         print(
             "one durable commit (WAL, synchronous=FULL, steady state) on the database's file "
