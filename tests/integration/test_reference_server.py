@@ -340,6 +340,14 @@ def test_cli_seed_rejects_unknown_scopes(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_cli_seed_into_an_unknown_project_is_one_line(tmp_path: Path) -> None:
+    project = str(uuid.uuid4())
+    result = run_cli("seed", "--db", str(tmp_path / "x.sqlite"), "--project", project)
+    assert result.returncode == 2
+    assert result.stderr == f"devtune-contract: no project {project} in {tmp_path / 'x.sqlite'}\n"
+    assert result.stdout == ""  # no key was issued
+
+
 def test_cli_seed_writes_credentials_to_a_private_file(tmp_path: Path) -> None:
     env_file = tmp_path / "creds.env"
     result = run_cli("seed", "--db", str(tmp_path / "x.sqlite"), "--env-file", str(env_file))
