@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from devtune_contract.masking import Redactor
+from devtune_contract.masking import Redactor, looks_like_secret
 from devtune_contract.settings import Pace
 from devtune_contract.suite import exchanges, reports, transport, waiting
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
@@ -60,6 +60,35 @@ def test_an_exchange_registers_its_secrets_before_any_check_reads_it() -> None:
     assert renamed in redactor
     assert in_header in redactor
     assert timestamp not in redactor
+
+
+def unremarkable_secret() -> str:
+    """A random 128-bit base64url secret that the value rule alone misses (2-3% of them)."""
+    while looks_like_secret(candidate := secrets.token_urlsafe(16)):
+        pass
+    return candidate
+
+
+def test_a_success_registers_an_unremarkable_secret_under_any_name() -> None:
+    """A renamed field whose value does not look random is still the rotated secret."""
+    hidden = unremarkable_secret()
+    rotated_at = "2026-11-27T06:18:11Z"
+    webhook_id = str(uuid.uuid4())
+    data = {"value": hidden, "rotatedAt": rotated_at, "webhookId": webhook_id}
+    data |= {"algorithm": "hmac-sha256", "note": "rotated by the 2026 key-rotation policy"}
+    body = {"data": data, "meta": {"timestamp": rotated_at, "projectId": str(uuid.uuid4())}}
+    response = SimpleNamespace(
+        status_code=200,
+        headers={"Content-Type": ["application/json"]},
+        content=json.dumps(body).encode(),
+        request=SimpleNamespace(headers={}),
+    )
+    case = SimpleNamespace(method="POST", path_parameters={"webhookId": webhook_id})
+    redactor = Redactor()
+    exchanges.ExchangeCache(redactor).view(case, response)
+    assert hidden in redactor
+    for shown in (rotated_at, webhook_id, "hmac-sha256", data["note"]):
+        assert shown not in redactor
 
 
 class FakeRequest:

@@ -65,11 +65,14 @@ class ExchangeCache:
         return exchange
 
     def _register_secrets(self, exchange: Exchange) -> None:
-        """Hand the redactor the returned secret and every secret-looking body or header value.
+        """Hand the redactor the returned secret and every secret-looking body or header value,
+        plus, in a success, every body value that could be an encoded secret at all.
 
         What "secret-looking" means is :meth:`Redactor.scan`'s rule (README: Masking); ids are
-        canonical UUIDs, which it never registers.
+        canonical UUIDs, which neither rule registers.
         """
         self._redactor.add(returned_secret(exchange))
         self._redactor.scan(exchange.parsed_body)
         self._redactor.scan(exchange.headers)
+        if 200 <= exchange.status < 300:  # a rotation: its new secret may hide under any name
+            self._redactor.scan_encoded(exchange.parsed_body)
