@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import attrs
 
@@ -51,7 +52,34 @@ def run_suite(
         timeout=SUITE_TIMEOUT,
         check=False,
     )
+    assert_junit_tells_the_truth(report_dir / "contract-junit.xml", result.returncode)
     summary_file = report_dir / "contract-summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     reports = "\n".join(p.read_text(errors="replace") for p in sorted(report_dir.glob("*")))
     return SuiteRun(result.returncode, result.stdout + result.stderr, summary, reports)
+
+
+def assert_junit_tells_the_truth(junit: Path, returncode: int) -> None:
+    """What CI dashboards read must match the run: counts, colour, nothing unreadable.
+
+    Each suite's ``tests``, ``failures``, ``errors`` and ``skipped`` count its test cases; the
+    report is red exactly when the run failed; and no value is encoded (base64 properties
+    cannot be checked for leaked keys or secrets).
+    """
+    if not junit.exists():
+        return
+    root = ET.parse(junit).getroot()  # noqa: S314 (the suite's own file)
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    red = 0
+    for suite in suites:
+        cases = suite.findall("testcase")
+        for attribute, outcome in (("failures", "failure"), ("errors", "error")):
+            counted = sum(1 for case in cases if case.find(outcome) is not None)
+            assert suite.get(attribute) == str(counted), (attribute, suite.attrib, counted)
+            red += counted
+        skipped = sum(1 for case in cases if case.find("skipped") is not None)
+        assert suite.get("skipped", "0") == str(skipped), ("skipped", suite.attrib, skipped)
+        assert suite.get("tests") == str(len(cases)), ("tests", suite.attrib, len(cases))
+    assert bool(red) == (returncode != 0), f"JUnit red={red} for exit code {returncode}"
+    encoded = [p.get("name") for p in root.iter("property") if p.get("name", "").startswith("hyp")]
+    assert not encoded, f"encoded properties in the JUnit: {encoded}"
