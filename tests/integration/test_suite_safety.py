@@ -347,7 +347,7 @@ def test_bad_pytest_arguments_still_leave_reports(tmp_path: Path, counted: Embed
     errors = junit_errors(tmp_path)
     assert len(errors) == 1
     assert "pytest stopped before the tests with exit code 4" in errors[0].get("message", "")
-    assert (run.summary["outcome"], run.summary["exit_code"]) == ("error", 4)
+    assert (run.summary["outcome"], run.summary["exit_code"]) == ("usage-error", 4)
 
 
 def test_pace_spreads_the_requests_and_keeps_the_probe_off(

@@ -15,7 +15,7 @@ from devtune_contract.suite.embedded import EmbeddedServer
 
 KEY = "dtk_live_" + "0" * 64
 ERROR_PREFIX = "devtune-contract check: "
-BAD_SETTINGS, UNREACHABLE = 6, 8
+BAD_SETTINGS, UNREACHABLE, NO_TESTS = 6, 8, 5
 PREFLIGHT_REQUESTS = 3  # unauthenticated, write key, read-only key: all to random webhooks
 IDS = {
     "DEVTUNE_API_KEY": KEY,
@@ -127,3 +127,19 @@ def test_the_deadline_stops_the_run(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "the run passed its deadline of 0.001 s (DEVTUNE_DEADLINE)" in run.output
     assert run.summary["requests"] == PREFLIGHT_REQUESTS  # nothing after the preflight
+
+
+def test_a_selection_that_runs_nothing_is_red(tmp_path: Path) -> None:
+    """``check -k typo`` exits 5; a green JUnit with 0 tests would pass a CI gate."""
+    run = run_suite_selecting(tmp_path, "-k", "no_test_has_this_name")
+    assert run.returncode == NO_TESTS
+    assert run.summary["outcome"] == "no-tests"
+    assert "no-tests: the run ended with exit code 5" in run.reports
+
+
+def run_suite_selecting(report_dir: Path, *pytest_args: str) -> SuiteRun:
+    server = EmbeddedServer()
+    try:
+        return run_suite({**server.environment(), "DEVTUNE_PROBE": "off"}, report_dir, *pytest_args)
+    finally:
+        server.close()

@@ -164,7 +164,7 @@ class ContractPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         code = int(exitstatus)
         junit = session.config.option.xmlpath or self.session.settings.junit_path
-        reports.finalize_junit(Path(junit), self._lost_connection)
+        reports.finalize_junit(Path(junit), self._lost_connection, code)
         self.session.ledger.write_json(
             self.session.settings.summary_path,
             self.session.target,

@@ -25,6 +25,7 @@ TRANSPORT_ERROR = "transport error: "
 SUMMARY_NAME = "contract-summary.json"
 # A test suite's count attributes, and the element a test case has for each.
 JUNIT_OUTCOMES = (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
+RED_OUTCOMES = ("failure", "error")
 MAX_BODY_SHOWN = 2000
 
 
@@ -41,6 +42,10 @@ class ExitCode(enum.IntEnum):
 OUTCOMES: dict[int, str] = {
     ExitCode.PASSED: "passed",
     ExitCode.CONTRACT_FAILED: "contract-failed",
+    2: "interrupted",
+    3: "internal-error",
+    4: "usage-error",
+    5: "no-tests",
     ExitCode.BAD_SETTINGS: "bad-settings",
     ExitCode.CONFIGURATION: "configuration",
     ExitCode.UNREACHABLE: "unreachable",
@@ -111,13 +116,15 @@ class OneLineFailure:
         return self.body
 
 
-def finalize_junit(junit_path: Path, lost_connection: set[str]) -> None:
+def finalize_junit(junit_path: Path, lost_connection: set[str], exit_code: int) -> None:
     """Make the JUnit pytest just wrote say what the run was, to CI dashboards.
 
     - A test that lost its connection gets an ``<error>`` instead of its ``<failure>``:
       dashboards tell errors (could not judge) from failures (judged and broken).
     - Hypothesis' statistics properties go: they are base64, which no leak check can read,
       and say nothing about the contract.
+    - A run that failed without a failing test (no test selected, interrupted, an internal
+      error) gets a test case with an ``<error>`` saying so: it must not look green.
     - Each suite's counts are those of its test cases: pytest also counts the subtests that
       schemathesis reports for its generated tests (36 for 34 test cases).
     """
@@ -136,7 +143,14 @@ def finalize_junit(junit_path: Path, lost_connection: set[str]) -> None:
                     properties.remove(encoded)
             if len(properties) == 0:
                 parent.remove(properties)
-    for suite in root.iter("testsuite"):
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    red = any(case.find(o) is not None for case in root.iter("testcase") for o in RED_OUTCOMES)
+    if exit_code != ExitCode.PASSED and not red and suites:
+        kind = outcome_of(exit_code)
+        case = ET.SubElement(suites[0], "testcase", classname="devtune_contract", name="run")
+        message = f"{kind}: the run ended with exit code {exit_code} without a failing test"
+        ET.SubElement(case, "error", message=message, type=kind).text = message
+    for suite in suites:
         cases = suite.findall("testcase")
         suite.set("tests", str(len(cases)))
         for attribute, outcome in JUNIT_OUTCOMES:
