@@ -188,3 +188,33 @@ def test_markdown_without_changes(tmp_path: Path, capsys: pytest.CaptureFixture[
         "",
         "no changes to the operations in openapi.json",
     ]
+
+
+def test_bad_input_is_red_in_every_report_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``drift --format junit > drift.xml`` on an unreadable upstream: an empty file would
+    publish as green (or not at all); each CI format says the comparison failed."""
+    missing = str(tmp_path / "missing.json")
+    outputs: dict[str, str] = {}
+    for fmt in ("text", "json", "github", "junit", "markdown"):
+        assert main(["drift", missing, "--format", fmt]) == 2
+        outputs[fmt], err = capsys.readouterr()
+        assert err.count("\n") == 1
+        assert err.startswith("devtune-contract drift: cannot read")
+    assert outputs["text"] == ""  # the one line on stderr is the report
+    assert json.loads(outputs["json"])["exit_code"] == 2
+    assert "cannot read" in json.loads(outputs["json"])["error"]
+    command = COMMAND.match(outputs["github"].strip())
+    assert command is not None
+    assert command.group(1) == "error"
+    assert "cannot read" in unescape(command.group(3))
+    root = ET.fromstring(outputs["junit"])  # noqa: S314 (our own output)
+    errors = [case.find("error") for case in root.iter("testcase")]
+    assert len(errors) == 1
+    assert errors[0] is not None
+    assert "cannot read" in errors[0].get("message", "")
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("errors")) == ("1", "1")
+    assert outputs["markdown"].startswith("### Upstream API drift: could not compare")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from devtune_contract.drift.formats import FORMATS
+from devtune_contract.drift.formats import BAD_INPUT_EXIT_CODE, ERROR_FORMATS, FORMATS
 from devtune_contract.drift.load import load_document, pinned_contract
 from devtune_contract.drift.model import DriftError, Gate, Level
 from devtune_contract.drift.operations import compare
@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         report = compare(base, load_document(args.upstream))
     except DriftError as error:
         print(f"devtune-contract drift: {error}", file=sys.stderr)
-        return 2
+        if args.format in ERROR_FORMATS:
+            print(ERROR_FORMATS[args.format](str(error)))
+        return BAD_INPUT_EXIT_CODE
     print(FORMATS[args.format](report, gate))
     return gate.exit_code(report)

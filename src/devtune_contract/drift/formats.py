@@ -81,8 +81,8 @@ def render_junit(report: Report, gate: Gate) -> str:
     its message is the most urgent change, its text every failing change, a line each.
     """
     ordered = report.ordered()
-    suites = ET.Element("testsuites", name="devtune-contract drift")
-    suite = ET.SubElement(suites, "testsuite", name="upstream drift", errors="0")
+    suites, suite = _junit_suite()
+    suite.set("errors", "0")
     failed = 0
     for operation in report.operations:
         case = ET.SubElement(suite, "testcase", classname="drift", name=operation)
@@ -103,6 +103,15 @@ def render_junit(report: Report, gate: Gate) -> str:
             output.text = "\n".join(f"{c.level.name} {c.message} [{c.pointer}]" for c in passing)
     suite.set("tests", str(len(report.operations)))
     suite.set("failures", str(failed))
+    return _junit_text(suites)
+
+
+def _junit_suite() -> tuple[ET.Element, ET.Element]:
+    suites = ET.Element("testsuites", name="devtune-contract drift")
+    return suites, ET.SubElement(suites, "testsuite", name="upstream drift")
+
+
+def _junit_text(suites: ET.Element) -> str:
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
@@ -140,4 +149,40 @@ FORMATS: dict[str, Renderer] = {
     "github": render_github,
     "junit": render_junit,
     "markdown": render_markdown,
+}
+
+
+# --- when nothing could be compared -----------------------------------------------------------
+
+BAD_INPUT_EXIT_CODE = 2
+
+
+def error_json(message: str) -> str:
+    return json.dumps({"exit_code": BAD_INPUT_EXIT_CODE, "error": message}, indent=2)
+
+
+def error_github(message: str) -> str:
+    return f"::error title=API drift::{escape_data(message)}"
+
+
+def error_junit(message: str) -> str:
+    suites, suite = _junit_suite()
+    for name, value in (("tests", "1"), ("failures", "0"), ("errors", "1")):
+        suite.set(name, value)
+    case = ET.SubElement(suite, "testcase", classname="drift", name="compare upstream")
+    ET.SubElement(case, "error", type="bad-input", message=message).text = message
+    return _junit_text(suites)
+
+
+def error_markdown(message: str) -> str:
+    return f"### Upstream API drift: could not compare\n\n{markdown_cell(message)}"
+
+
+# What each format prints for bad input (exit 2), so that a report CI publishes is red rather
+# than empty; text prints nothing more than the one line on stderr.
+ERROR_FORMATS: dict[str, Callable[[str], str]] = {
+    "json": error_json,
+    "github": error_github,
+    "junit": error_junit,
+    "markdown": error_markdown,
 }
