@@ -132,10 +132,24 @@ def finalize_junit(junit_path: Path, lost_connection: set[str], exit_code: int) 
         return
     tree = ET.parse(junit_path)  # noqa: S314 (the file pytest just wrote)
     root = tree.getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    _errors_for_lost_connections(root, lost_connection)
+    _drop_encoded_properties(root)
+    if exit_code != ExitCode.PASSED and suites:
+        _red_for_a_failed_run(root, suites[0], exit_code)
+    for suite in suites:
+        _recount(suite)
+    tree.write(junit_path, encoding="utf-8", xml_declaration=True)
+
+
+def _errors_for_lost_connections(root: ET.Element, lost_connection: set[str]) -> None:
     for case in root.iter("testcase"):
         failure = case.find("failure")
         if failure is not None and case.get("name") in lost_connection:
             failure.tag = "error"
+
+
+def _drop_encoded_properties(root: ET.Element) -> None:
     for parent in list(root.iter()):
         for properties in parent.findall("properties"):
             for encoded in properties.findall("property"):
@@ -143,19 +157,22 @@ def finalize_junit(junit_path: Path, lost_connection: set[str], exit_code: int) 
                     properties.remove(encoded)
             if len(properties) == 0:
                 parent.remove(properties)
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    red = any(case.find(o) is not None for case in root.iter("testcase") for o in RED_OUTCOMES)
-    if exit_code != ExitCode.PASSED and not red and suites:
-        kind = outcome_of(exit_code)
-        case = ET.SubElement(suites[0], "testcase", classname="devtune_contract", name="run")
-        message = f"{kind}: the run ended with exit code {exit_code} without a failing test"
-        ET.SubElement(case, "error", message=message, type=kind).text = message
-    for suite in suites:
-        cases = suite.findall("testcase")
-        suite.set("tests", str(len(cases)))
-        for attribute, outcome in JUNIT_OUTCOMES:
-            suite.set(attribute, str(sum(1 for case in cases if case.find(outcome) is not None)))
-    tree.write(junit_path, encoding="utf-8", xml_declaration=True)
+
+
+def _red_for_a_failed_run(root: ET.Element, suite: ET.Element, exit_code: int) -> None:
+    if any(case.find(o) is not None for case in root.iter("testcase") for o in RED_OUTCOMES):
+        return
+    kind = outcome_of(exit_code)
+    case = ET.SubElement(suite, "testcase", classname="devtune_contract", name="run")
+    message = f"{kind}: the run ended with exit code {exit_code} without a failing test"
+    ET.SubElement(case, "error", message=message, type=kind).text = message
+
+
+def _recount(suite: ET.Element) -> None:
+    cases = suite.findall("testcase")
+    suite.set("tests", str(len(cases)))
+    for attribute, outcome in JUNIT_OUTCOMES:
+        suite.set(attribute, str(sum(1 for case in cases if case.find(outcome) is not None)))
 
 
 def shown_response(response: Any, redactor: Redactor) -> str:
