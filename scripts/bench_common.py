@@ -35,6 +35,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+    """Whether ``process`` listens on ``port`` within ``timeout`` seconds (False if it died)."""
+    deadline = time.monotonic() + timeout
+    while not listening(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 class ServerProcess:
     """``devtune-contract serve`` on a free loopback port, in its own process (its own core)."""
 
@@ -59,22 +77,12 @@ class ServerProcess:
         self._process = subprocess.Popen(  # noqa: S603
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not self._listening():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.close()
-                raise RuntimeError("the reference server did not start")
-            time.sleep(0.05)
+        if not wait_until_listening(self._process, self.port, STARTUP_TIMEOUT):
+            self.close()
+            raise RuntimeError("the reference server did not start")
         self.environment = dict(
             line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
         )
-
-    def _listening(self) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-        except OSError:
-            return False
-        return True
 
     def close(self) -> None:
         self._process.terminate()

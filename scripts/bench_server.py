@@ -39,7 +39,7 @@ from pathlib import Path
 from types import TracebackType
 
 import attrs
-from bench_common import ServerProcess, free_port, hardware_line
+from bench_common import ServerProcess, free_port, hardware_line, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (8, 32)
@@ -167,12 +167,9 @@ class PrismProcess:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + PRISM_STARTUP
-        while not listening(self.port):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.close()
-                raise RuntimeError("Prism did not start")
-            time.sleep(0.2)
+        if not wait_until_listening(self._process, self.port, PRISM_STARTUP):
+            self.close()
+            raise RuntimeError("Prism did not start")
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -189,14 +186,6 @@ class PrismProcess:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
 
 
 # --- the header flood ---------------------------------------------------------------------
