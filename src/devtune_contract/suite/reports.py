@@ -15,6 +15,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import attrs
+import pytest
 
 from devtune_contract.credentials import BEARER_PATTERN
 from devtune_contract.masking import Redactor
@@ -42,10 +43,10 @@ class ExitCode(enum.IntEnum):
 OUTCOMES: dict[int, str] = {
     ExitCode.PASSED: "passed",
     ExitCode.CONTRACT_FAILED: "contract-failed",
-    2: "interrupted",
-    3: "internal-error",
-    4: "usage-error",
-    5: "no-tests",
+    pytest.ExitCode.INTERRUPTED: "interrupted",
+    pytest.ExitCode.INTERNAL_ERROR: "internal-error",
+    pytest.ExitCode.USAGE_ERROR: "usage-error",
+    pytest.ExitCode.NO_TESTS_COLLECTED: "no-tests",
     ExitCode.BAD_SETTINGS: "bad-settings",
     ExitCode.CONFIGURATION: "configuration",
     ExitCode.UNREACHABLE: "unreachable",
