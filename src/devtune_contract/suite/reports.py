@@ -38,6 +38,7 @@ class ExitCode(enum.IntEnum):
     BAD_SETTINGS = 6
     CONFIGURATION = 7
     UNREACHABLE = 8
+    RATE_LIMITED = 9  # a documented 429 asked for a longer wait than DEVTUNE_MAX_RESET_WAIT
 
 
 OUTCOMES: dict[int, str] = {
@@ -50,6 +51,7 @@ OUTCOMES: dict[int, str] = {
     ExitCode.BAD_SETTINGS: "bad-settings",
     ExitCode.CONFIGURATION: "configuration",
     ExitCode.UNREACHABLE: "unreachable",
+    ExitCode.RATE_LIMITED: "rate-limited",
 }
 
 

@@ -1,0 +1,60 @@
+"""What can come of one request besides an answer, each outcome named once.
+
+The console, the JUnit, the summary and the rotation cap all speak of a request in these words,
+so a person reads the same name wherever a run reports it:
+
+- *answered*: a complete response arrived (whatever its status); ``send()`` returns it.
+- :class:`NotSent`: nothing reached the server (DNS, refused, connect timeout, TLS handshake,
+  a proxy refusing). Never counted against the rotation cap.
+- :class:`OutcomeUnknown`: the request was written, then the answer was lost or never completed
+  (read timeout, reset, incomplete, trickling or endless body). Counted against the cap: the
+  secret may have rotated.
+- :class:`RateLimitedBeyondPatience`: the server answered 429 as documented, but asked for a
+  longer wait than ``DEVTUNE_MAX_RESET_WAIT``: the run's patience ran out, not the contract.
+- :class:`DeadlineReached`: ``DEVTUNE_DEADLINE`` passed.
+
+These are exceptions so that ``send()`` either returns an answer or says which of these
+happened; a thin pytest adapter turns them into fail, skip or error.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class SendOutcome(Exception):
+    """A request that did not end in an answer; ``str()`` is its one-line, masked reason."""
+
+    name: ClassVar[str]
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def headline(self) -> str:
+        """The line a person reads first: the outcome's name, then why."""
+        return f"{self.name}: {self.reason}"
+
+
+class NotSent(SendOutcome):
+    """Nothing reached the server; nothing can have rotated."""
+
+    name = "not sent"
+
+
+class OutcomeUnknown(SendOutcome):
+    """The request was sent and its answer was lost: the secret may have rotated."""
+
+    name = "sent, outcome unknown"
+
+
+class RateLimitedBeyondPatience(SendOutcome):
+    """A documented 429 asked for a wait longer than the run may spend."""
+
+    name = "rate limited"
+
+
+class DeadlineReached(SendOutcome):
+    """The run passed ``DEVTUNE_DEADLINE``."""
+
+    name = "deadline"
