@@ -62,9 +62,8 @@ def document(
     }
 
 
-def found(before: dict[str, Any], after: dict[str, Any], side: Side) -> list[tuple[str, str]]:
-    report = compare(before, after)
-    return [(c.level.value, c.rule.removeprefix(f"{side}-")) for c in report.changes]
+def found(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(c.level.value, c.rule.id) for c in compare(before, after).changes]
 
 
 def expected(text: str) -> list[tuple[str, str]]:
@@ -76,7 +75,7 @@ def expected(text: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_forward(case: dict[str, Any], position: str) -> None:
     side = POSITIONS[position]
-    changes = found(document(case["before"], position), document(case["after"], position), side)
+    changes = found(document(case["before"], position), document(case["after"], position))
     assert changes == expected(case["forward"][side])
 
 
@@ -84,7 +83,7 @@ def test_forward(case: dict[str, Any], position: str) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_reverse(case: dict[str, Any], position: str) -> None:
     side = POSITIONS[position]
-    changes = found(document(case["after"], position), document(case["before"], position), side)
+    changes = found(document(case["after"], position), document(case["before"], position))
     assert changes == expected(case["reverse"][side])
 
 

@@ -149,14 +149,14 @@ RULES: list[tuple[str, Mutation | None, Mutation, Expected, Expected | None]] = 
         "success status removed",
         None,
         set_in([*RESPONSES, "200"], None),
-        [("breaking", "response-status-removed")],
+        [("breaking", "response-success-status-removed")],
         [("warning", "response-status-added")],
     ),
     (
         "error status removed",
         None,
         set_in([*RESPONSES, "404"], None),
-        [("warning", "response-status-removed")],
+        [("warning", "response-other-status-removed")],
         [("warning", "response-status-added")],
     ),
     (
@@ -245,7 +245,7 @@ RULES: list[tuple[str, Mutation | None, Mutation, Expected, Expected | None]] = 
         "request body added, required",
         None,
         set_in([*OPERATION, "requestBody"], {**BODY, "required": True}),
-        [("breaking", "request-body-added")],
+        [("breaking", "request-required-body-added")],
         [("warning", "request-body-removed")],
     ),
     (
@@ -382,7 +382,7 @@ def document(mutation: Mutation | None) -> dict[str, Any]:
 
 
 def found(base: dict[str, Any], newer: dict[str, Any]) -> Expected:
-    return sorted((c.level.value, c.rule) for c in compare(base, newer).changes)
+    return sorted((c.level.value, c.rule.id) for c in compare(base, newer).changes)
 
 
 @pytest.mark.parametrize(

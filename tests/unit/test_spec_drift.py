@@ -158,7 +158,11 @@ def missing_operation() -> dict[str, Any]:
         (json.dumps(self_defined()), "$ref cycle: #/components/schemas/Meta is defined only by"),
         (json.dumps(dangling()), "unresolvable $ref '#/components/schemas/Nowhere'"),
         (json.dumps(missing_operation()), "(rotateWebhookSecret) is missing upstream"),
-        (json.dumps(malformed()), "rotate-secret: malformed OpenAPI structure (AttributeError"),
+        (
+            json.dumps(malformed()),
+            "malformed OpenAPI: /paths/~1projects~1{projectId}~1webhooks~1{webhookId}"
+            "~1rotate-secret/post/responses is a list, not an object",
+        ),
     ],
     ids=[
         "not json",

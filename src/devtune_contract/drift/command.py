@@ -5,16 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 
-from devtune_contract.drift.formats import BAD_INPUT_EXIT_CODE, ERROR_FORMATS, FORMATS
+from devtune_contract.drift.formats import (
+    BAD_INPUT_EXIT_CODE,
+    ERROR_FORMATS,
+    FORMATS,
+    INTERNAL_ERROR_EXIT_CODE,
+    RULE_FORMATS,
+)
 from devtune_contract.drift.load import load_document, pinned_contract
-from devtune_contract.drift.model import DriftError, Gate, Level
+from devtune_contract.drift.model import DriftError, Gate, Level, RuleError
 from devtune_contract.drift.operations import compare
+from devtune_contract.drift.rules import TABLE
 
 FAIL_ON = {"breaking": Level.BREAKING, "warning": Level.WARNING}
+PROG = "devtune-contract drift"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("upstream", help="URL or file of the newer document (JSON or YAML)")
+    parser.add_argument(
+        "upstream", nargs="?", help="URL or file of the newer document (JSON or YAML)"
+    )
     parser.add_argument(
         "--base", help="the pinned contract (default: the openapi.json this package ships)"
     )
@@ -30,18 +40,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="changes no rule explains do not fail the run (they are still reported)",
     )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print the rules (id, level, direction, description) as text, json or markdown",
+    )
+
+
+def fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return BAD_INPUT_EXIT_CODE
+
+
+def list_rules(args: argparse.Namespace) -> int:
+    if args.format not in RULE_FORMATS:
+        return fail(f"--list-rules prints {', '.join(RULE_FORMATS)}, not {args.format}")
+    print(RULE_FORMATS[args.format](TABLE))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the report; 0 nothing fails, 1 something fails the gate, 2 bad input (one line)."""
+    """Print the report; 0 nothing fails, 1 something fails the gate, 2 bad input, 3 a rule
+    failed (each of the last two one line on stderr)."""
+    if args.list_rules:
+        return list_rules(args)
+    if args.upstream is None:
+        return fail("UPSTREAM is required (a URL or a file), unless --list-rules")
     gate = Gate(FAIL_ON[args.fail_on], args.allow_unclassified)
     try:
         base = load_document(args.base or str(pinned_contract()))
         report = compare(base, load_document(args.upstream))
     except DriftError as error:
-        print(f"devtune-contract drift: {error}", file=sys.stderr)
-        if args.format in ERROR_FORMATS:
-            print(ERROR_FORMATS[args.format](str(error)))
-        return BAD_INPUT_EXIT_CODE
+        return could_not_compare(args.format, str(error), BAD_INPUT_EXIT_CODE)
+    except RuleError as error:
+        return could_not_compare(args.format, str(error), INTERNAL_ERROR_EXIT_CODE)
     print(FORMATS[args.format](report, gate))
     return gate.exit_code(report)
+
+
+def could_not_compare(fmt: str, message: str, exit_code: int) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    if fmt in ERROR_FORMATS:
+        print(ERROR_FORMATS[fmt](message, exit_code))
+    return exit_code

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from devtune_contract.drift.model import Change, Gate, Level, Report
+from devtune_contract.drift.model import Change, Gate, Level, Report, Rule
 
 NO_CHANGES = "no changes to the operations in openapi.json"
 
@@ -38,7 +38,7 @@ def render_json(report: Report, gate: Gate) -> str:
         "changes": [
             {
                 "level": change.level.value,
-                "rule": change.rule,
+                "rule": change.rule.id,
                 "operation": change.operation,
                 "pointer": change.pointer,
                 "message": change.message,
@@ -64,7 +64,7 @@ def github_command(change: Change, gate: Gate) -> str:
         command = "error"
     else:
         command = "notice" if change.level is Level.COMPATIBLE else "warning"
-    title = escape_property(f"{change.level.name} {change.rule}")
+    title = escape_property(f"{change.level.name} {change.rule.id}")
     message = escape_data(f"{change.operation}: {change.message} [{change.pointer}]")
     return f"::{command} title={title}::{message}"
 
@@ -95,7 +95,7 @@ def render_junit(report: Report, gate: Gate) -> str:
                 case, "failure", type=failing[0].level.name, message=failing[0].message + more
             )
             failure.text = "\n".join(
-                f"{c.level.name} {c.message} [{c.rule} at {c.pointer}]" for c in failing
+                f"{c.level.name} {c.message} [{c.rule.id} at {c.pointer}]" for c in failing
             )
         passing = [c for c in changes if not gate.fails(c)]
         if passing:
@@ -154,35 +154,75 @@ FORMATS: dict[str, Renderer] = {
 
 # --- when nothing could be compared -----------------------------------------------------------
 
-BAD_INPUT_EXIT_CODE = 2
+BAD_INPUT_EXIT_CODE = 2  # the documents: unreadable, not OpenAPI 3, malformed
+INTERNAL_ERROR_EXIT_CODE = 3  # a rule failed: a bug to report, whatever the documents are
+ERROR_TYPES = {BAD_INPUT_EXIT_CODE: "bad-input", INTERNAL_ERROR_EXIT_CODE: "internal-error"}
 
 
-def error_json(message: str) -> str:
-    return json.dumps({"exit_code": BAD_INPUT_EXIT_CODE, "error": message}, indent=2)
+def error_json(message: str, exit_code: int) -> str:
+    return json.dumps({"exit_code": exit_code, "error": message}, indent=2)
 
 
-def error_github(message: str) -> str:
+def error_github(message: str, exit_code: int) -> str:
     return f"::error title=API drift::{escape_data(message)}"
 
 
-def error_junit(message: str) -> str:
+def error_junit(message: str, exit_code: int) -> str:
     suites, suite = _junit_suite()
     for name, value in (("tests", "1"), ("failures", "0"), ("errors", "1")):
         suite.set(name, value)
     case = ET.SubElement(suite, "testcase", classname="drift", name="compare upstream")
-    ET.SubElement(case, "error", type="bad-input", message=message).text = message
+    ET.SubElement(case, "error", type=ERROR_TYPES[exit_code], message=message).text = message
     return _junit_text(suites)
 
 
-def error_markdown(message: str) -> str:
+def error_markdown(message: str, exit_code: int) -> str:
     return f"### Upstream API drift: could not compare\n\n{markdown_cell(message)}"
 
 
-# What each format prints for bad input (exit 2), so that a report CI publishes is red rather
-# than empty; text prints nothing more than the one line on stderr.
-ERROR_FORMATS: dict[str, Callable[[str], str]] = {
+# What each format prints for bad input (exit 2) or a failed rule (exit 3), so that a report CI
+# publishes is red rather than empty; text prints nothing more than the one line on stderr.
+ERROR_FORMATS: dict[str, Callable[[str, int], str]] = {
     "json": error_json,
     "github": error_github,
     "junit": error_junit,
     "markdown": error_markdown,
+}
+
+
+# --- the rule table (--list-rules) ------------------------------------------------------------
+
+
+def rules_text(table: Iterable[Rule]) -> str:
+    rows = list(table)
+    width = max(len(rule.id) for rule in rows)
+    return "\n".join(
+        f"{rule.id:{width}}  {rule.level.name:12} {rule.direction:9} {rule.description}"
+        for rule in rows
+    )
+
+
+def rules_json(table: Iterable[Rule]) -> str:
+    rows = [
+        {"id": r.id, "level": r.level.value, "direction": r.direction, "description": r.description}
+        for r in table
+    ]
+    return json.dumps(rows, indent=2)
+
+
+def rules_markdown(table: Iterable[Rule]) -> str:
+    """A table whose rows are link targets: ``docs/drift.md#request-maxLength-narrowed``."""
+    lines = ["| Rule | Level | Direction | Description |", "|---|---|---|---|"]
+    lines += [
+        f'| <a id="{rule.id}"></a>`{rule.id}` | {rule.level.name} | {rule.direction} | '
+        f"{markdown_cell(rule.description)} |"
+        for rule in table
+    ]
+    return "\n".join(lines)
+
+
+RULE_FORMATS: dict[str, Callable[[Iterable[Rule]], str]] = {
+    "text": rules_text,
+    "json": rules_json,
+    "markdown": rules_markdown,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
@@ -12,6 +12,7 @@ import attrs
 # Which way data flows decides which way a constraint change breaks: the client must satisfy
 # what it sends (a narrowing breaks it) and must understand what it receives (a widening does).
 Side = Literal["request", "response"]
+Direction = Literal["request", "response", "both"]  # what a rule of the table is about
 
 
 ABSENT: Any = object()  # a keyword missing from one side
@@ -28,6 +29,21 @@ def brief(value: Any) -> str:
 
 class DriftError(Exception):
     """Bad input (unreadable document, missing operation, ``$ref`` cycle): one line for the user."""
+
+
+class RuleError(Exception):
+    """A rule raised an exception: a bug in the rule, to report, not a fault of the document."""
+
+    def __init__(self, rules: tuple[str, ...], error: Exception, operation: str = "") -> None:
+        super().__init__(rules, error, operation)
+        self.rules, self.error, self.operation = rules, error, operation
+
+    def __str__(self) -> str:
+        where = f" on {self.operation}" if self.operation else ""
+        return (
+            f"internal error in rule {'/'.join(self.rules)}{where}: "
+            f"{type(self.error).__name__}: {self.error}; please report it"
+        )
 
 
 class Level(enum.Enum):
@@ -59,6 +75,30 @@ class Location:
         return Location(self.pointer, label)
 
 
+def malformed(value: Any, where: Location, expected: str) -> DriftError:
+    return DriftError(
+        f"malformed OpenAPI: {where.pointer} is a {type(value).__name__}, not {expected}"
+    )
+
+
+def as_list(value: Any, where: Location) -> list[Any]:
+    """A field that holds a list (absent: empty); anything else is bad input, not a rule's bug."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise malformed(value, where, "a list")
+    return value
+
+
+def as_mapping(value: Any, where: Location) -> Mapping[str, Any]:
+    """A field that holds an object (absent: empty); anything else is bad input."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise malformed(value, where, "an object")
+    return value
+
+
 DOCUMENTATION = frozenset(
     {"description", "summary", "title", "example", "examples", "externalDocs", "$comment"}
 )
@@ -75,60 +115,25 @@ def escape(segment: str) -> str:
 
 
 @attrs.frozen
-class Change:
+class Rule:
+    """One kind of change (a row of ``rules.TABLE``), with the level all its changes report at."""
+
+    id: str
     level: Level
-    rule: str
+    direction: Direction
+    description: str
+
+
+@attrs.frozen
+class Change:
+    rule: Rule
     operation: str
     pointer: str
     message: str
 
-
-@attrs.define
-class Findings:
-    """The changes found in one operation; rules report through it, never build a Change."""
-
-    operation: str
-    changes: list[Change] = attrs.field(factory=list)
-
-    def add(self, level: Level, rule: str, where: Location, message: str) -> None:
-        text = f"{where.label}: {message}" if where.label else message
-        self.changes.append(Change(level, rule, self.operation, where.pointer, text))
-
-    def narrowed(self, side: Side, rule: str, where: Location, message: str) -> None:
-        """The value space shrank: breaks what a client sends, harmless in what it receives."""
-        level = Level.BREAKING if side == "request" else Level.COMPATIBLE
-        self.add(level, f"{side}-{rule}", where, message)
-
-    def widened(self, side: Side, rule: str, where: Location, message: str) -> None:
-        """The value space grew: breaks what a client receives, harmless in what it sends."""
-        level = Level.BREAKING if side == "response" else Level.COMPATIBLE
-        self.add(level, f"{side}-{rule}", where, message)
-
-    def rest(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        explained: Collection[str],
-        where: Location,
-    ) -> None:
-        """Report every other differing keyword: documentation as COMPATIBLE, the rest UNCLASSIFIED.
-
-        This is what keeps the report honest: a difference no rule looked at is never dropped.
-        """
-        for keyword in sorted((old.keys() | new.keys()) - set(explained)):
-            before, after = old.get(keyword, ABSENT), new.get(keyword, ABSENT)
-            if before == after:
-                continue
-            at = where.at(keyword)
-            if is_documentation(keyword):
-                self.add(Level.COMPATIBLE, "documentation-changed", at, f"{keyword} changed")
-            else:
-                self.add(
-                    Level.UNCLASSIFIED,
-                    "unclassified",
-                    at,
-                    f"{keyword} changed from {brief(before)} to {brief(after)}",
-                )
+    @property
+    def level(self) -> Level:
+        return self.rule.level
 
 
 @attrs.frozen

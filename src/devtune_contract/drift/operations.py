@@ -5,13 +5,27 @@ headers, security. Only the operations of the pinned contract are compared.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from devtune_contract.drift.model import DriftError, Findings, Level, Location, Report, Side, escape
+from devtune_contract.drift import rules
+from devtune_contract.drift.findings import Findings, applying
+from devtune_contract.drift.model import (
+    DriftError,
+    Location,
+    Report,
+    Rule,
+    RuleError,
+    Side,
+    as_list,
+    as_mapping,
+    escape,
+    malformed,
+)
 from devtune_contract.drift.resolve import Resolver
+from devtune_contract.drift.rules import Toggle
 from devtune_contract.drift.schemas import SchemaComparer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -58,7 +72,7 @@ def as_object(node: Any, resolver: Resolver, where: Location) -> Mapping[str, An
     if node is None:
         return {}
     if not isinstance(node, Mapping):
-        raise DriftError(f"{where.pointer} is a {type(node).__name__}, not an object")
+        raise malformed(node, where, "an object")
     return resolver.follow(node)[1]
 
 
@@ -99,21 +113,35 @@ def flag(
     pair: OperationPair,
     old: Mapping[str, Any],
     new: Mapping[str, Any],
-    keyword: str,
+    toggle: Toggle,
     where: Location,
-    *,
-    when_set: Level,
-    when_unset: Level,
-    rule: str,
 ) -> None:
-    """A boolean field that matters one way: ``when_set`` if it became true, else ``when_unset``."""
+    """A boolean field that became true (``toggle.set``) or false (``toggle.unset``)."""
+    keyword = toggle.keyword
     before, after = bool(old.get(keyword, False)), bool(new.get(keyword, False))
     if before != after:
-        level = when_set if after else when_unset
         message = f"now {keyword}" if after else f"no longer {keyword}"
-        pair.findings.add(
-            level, f"{rule}-{keyword}-{'set' if after else 'unset'}", where.at(keyword), message
-        )
+        pair.findings.add(toggle.set if after else toggle.unset, where.at(keyword), message)
+
+
+Check = Callable[[OperationPair], None]
+
+
+@attrs.frozen
+class OperationCheck:
+    """A check of one part of an operation and the rules it may report (what a failure names)."""
+
+    reports: tuple[Rule, ...]
+    check: Check
+
+
+def reports(*reported: Rule | Toggle) -> Callable[[Check], OperationCheck]:
+    flat = tuple(
+        rule
+        for entry in reported
+        for rule in ((entry.set, entry.unset) if isinstance(entry, Toggle) else (entry,))
+    )
+    return lambda check: OperationCheck(flat, check)
 
 
 # --- path -------------------------------------------------------------------------------------
@@ -136,18 +164,19 @@ def path_renames(old_path: str, new_path: str) -> tuple[dict[str, str], list[str
     return renames, gone[len(came) :]
 
 
+@reports(rules.OPERATION_MOVED, rules.PATH_PARAMETER_RENAMED, rules.PATH_PARAMETER_REMOVED)
 def compare_path(pair: OperationPair) -> None:
     findings = pair.findings
     if template_shape(pair.new_path) != template_shape(pair.old_path):
         message = f"operation moved to {pair.new_path}"
-        findings.add(Level.BREAKING, "operation-moved", pair.where, message)
+        findings.add(rules.OPERATION_MOVED, pair.where, message)
     renames, removed = path_renames(pair.old_path, pair.new_path)
     for old, new in renames.items():
         message = f"path parameter {old!r} renamed to {new!r}"
-        findings.add(Level.BREAKING, "path-parameter-renamed", pair.where, message)
+        findings.add(rules.PATH_PARAMETER_RENAMED, pair.where, message)
     for name in removed:
         message = f"path parameter {name!r} removed"
-        findings.add(Level.BREAKING, "path-parameter-removed", pair.where, message)
+        findings.add(rules.PATH_PARAMETER_REMOVED, pair.where, message)
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -165,7 +194,7 @@ def collect_parameters(
     found: dict[ParameterKey, tuple[Location, Mapping[str, Any]]] = {}
     item_where = Location(where.pointer.rsplit("/", 1)[0], where.label)
     for container, at in ((item, item_where), (item[method], where)):
-        for index, node in enumerate(container.get("parameters") or ()):
+        for index, node in enumerate(as_list(container.get("parameters"), at.at("parameters"))):
             location = at.at("parameters", index)
             parameter = as_object(node, resolver, location)
             key = parameter_key(parameter)
@@ -176,6 +205,16 @@ def collect_parameters(
     return found
 
 
+@reports(
+    rules.PARAMETER_REMOVED,
+    rules.REQUIRED_PARAMETER_ADDED,
+    rules.OPTIONAL_PARAMETER_ADDED,
+    rules.PARAMETER_REQUIRED,
+    rules.PARAMETER_DEPRECATED,
+    rules.PARAMETER_ALLOW_EMPTY_VALUE,
+    rules.PARAMETER_ALLOW_RESERVED,
+    rules.PARAMETER_SERIALIZATION_CHANGED,
+)
 def compare_parameters(pair: OperationPair) -> None:
     old = collect_parameters(pair.old_item, pair.method, pair.schemas.old, pair.where)
     new = collect_parameters(pair.new_item, pair.method, pair.schemas.new, pair.where)
@@ -187,17 +226,15 @@ def compare_parameters(pair: OperationPair) -> None:
         if key in new:
             compare_parameter(pair, old_parameter, new[key][1], where)
         elif place != "path":  # path parameters are covered by the path rules
-            pair.findings.add(
-                Level.WARNING, "request-parameter-removed", where, "removed (clients still send it)"
-            )
+            pair.findings.add(rules.PARAMETER_REMOVED, where, "removed (clients still send it)")
     for key, (_, new_parameter) in new.items():
         if key in matched or key[0] == "path":
             continue
         required = bool(new_parameter.get("required"))
-        level = Level.BREAKING if required else Level.COMPATIBLE
+        rule = rules.REQUIRED_PARAMETER_ADDED if required else rules.OPTIONAL_PARAMETER_ADDED
         kind = "required" if required else "optional"
         at = pair.where.at("parameters").named(f"{key[0]} parameter {new_parameter.get('name')!r}")
-        pair.findings.add(level, f"request-{kind}-parameter-added", at, f"new {kind} parameter")
+        pair.findings.add(rule, at, f"new {kind} parameter")
 
 
 def serialization(parameter: Mapping[str, Any]) -> tuple[str, bool]:
@@ -224,42 +261,16 @@ PARAMETER_FIELDS = frozenset(
 def compare_parameter(
     pair: OperationPair, old: Mapping[str, Any], new: Mapping[str, Any], where: Location
 ) -> None:
-    flag(
-        pair,
-        old,
-        new,
-        "required",
-        where,
-        when_set=Level.BREAKING,
-        when_unset=Level.COMPATIBLE,
-        rule="request-parameter",
-    )
-    flag(
-        pair,
-        old,
-        new,
-        "deprecated",
-        where,
-        when_set=Level.WARNING,
-        when_unset=Level.COMPATIBLE,
-        rule="request-parameter",
-    )
-    # Accepting empty or unencoded reserved values is a widening; withdrawing it a narrowing.
-    for keyword in ("allowEmptyValue", "allowReserved"):
-        flag(
-            pair,
-            old,
-            new,
-            keyword,
-            where,
-            when_set=Level.COMPATIBLE,
-            when_unset=Level.BREAKING,
-            rule="request-parameter",
-        )
+    for toggle in (
+        rules.PARAMETER_REQUIRED,
+        rules.PARAMETER_DEPRECATED,
+        rules.PARAMETER_ALLOW_EMPTY_VALUE,
+        rules.PARAMETER_ALLOW_RESERVED,
+    ):
+        flag(pair, old, new, toggle, where)
     if serialization(old) != serialization(new):
         pair.findings.add(
-            Level.BREAKING,
-            "request-parameter-serialization-changed",
+            rules.PARAMETER_SERIALIZATION_CHANGED,
             where.at("style"),
             f"serialization changed from {serialization(old)} to {serialization(new)}",
         )
@@ -279,20 +290,17 @@ MEDIA_FIELDS = frozenset({"schema"})
 
 def compare_content(pair: OperationPair, old: Any, new: Any, where: Location, side: Side) -> None:
     """Media types of a body: one the old contract used is gone, one is new, or a schema changed."""
-    old, new = old or {}, new or {}
+    old, new = as_mapping(old, where), as_mapping(new, where)
     for media in sorted(old.keys() | new.keys()):
         at = where.at(media, label=f" {media}")
         if media not in new:
             verb = "accepts" if side == "request" else "returns"
-            pair.findings.add(
-                Level.BREAKING, f"{side}-media-type-removed", at, f"no longer {verb} {media}"
-            )
+            message = f"no longer {verb} {media}"
+            pair.findings.add(rules.MEDIA_TYPE_REMOVED.on(side), at, message)
         elif media not in old:
-            # A response in a type old clients cannot read, if they ever receive it.
-            level = Level.COMPATIBLE if side == "request" else Level.WARNING
-            pair.findings.add(level, f"{side}-media-type-added", at, f"{media} added")
+            pair.findings.add(rules.MEDIA_TYPE_ADDED.on(side), at, f"{media} added")
         else:
-            before, after = old[media] or {}, new[media] or {}
+            before, after = as_mapping(old[media], at), as_mapping(new[media], at)
             pair.schemas.compare(
                 before.get("schema"), after.get("schema"), at.at("schema", label=" body"), side
             )
@@ -302,6 +310,14 @@ def compare_content(pair: OperationPair, old: Any, new: Any, where: Location, si
 BODY_FIELDS = frozenset({"required", "content"})
 
 
+@reports(
+    rules.REQUIRED_BODY_ADDED,
+    rules.OPTIONAL_BODY_ADDED,
+    rules.BODY_REMOVED,
+    rules.BODY_REQUIRED,
+    rules.MEDIA_TYPE_REMOVED.request,
+    rules.MEDIA_TYPE_ADDED.request,
+)
 def compare_request_body(pair: OperationPair) -> None:
     where = pair.where.at("requestBody", label="request body")
     old_node, new_node = pair.old.get("requestBody"), pair.new.get("requestBody")
@@ -310,30 +326,15 @@ def compare_request_body(pair: OperationPair) -> None:
     new = pair.new_object(new_node, where)
     if old_node is None:
         required = bool(new.get("required"))
-        level = Level.BREAKING if required else Level.COMPATIBLE
-        pair.findings.add(
-            level,
-            "request-body-added",
-            where,
-            f"new {'required' if required else 'optional'} request body",
-        )
+        rule = rules.REQUIRED_BODY_ADDED if required else rules.OPTIONAL_BODY_ADDED
+        message = f"new {'required' if required else 'optional'} request body"
+        pair.findings.add(rule, where, message)
         return
     old = pair.old_object(old_node, where)
     if new_node is None:
-        pair.findings.add(
-            Level.WARNING, "request-body-removed", where, "removed (clients still send one)"
-        )
+        pair.findings.add(rules.BODY_REMOVED, where, "removed (clients still send one)")
         return
-    flag(
-        pair,
-        old,
-        new,
-        "required",
-        where,
-        when_set=Level.BREAKING,
-        when_unset=Level.COMPATIBLE,
-        rule="request-body",
-    )
+    flag(pair, old, new, rules.BODY_REQUIRED, where)
     compare_content(pair, old.get("content"), new.get("content"), where.at("content"), "request")
     pair.findings.rest(old, new, BODY_FIELDS, where)
 
@@ -344,26 +345,39 @@ RESPONSE_FIELDS = frozenset({"headers", "content"})
 HEADER_FIELDS = frozenset({"required", "deprecated", "schema", "content"})
 
 
+@reports(
+    rules.SUCCESS_STATUS_REMOVED,
+    rules.OTHER_STATUS_REMOVED,
+    rules.STATUS_ADDED,
+    rules.REQUIRED_HEADER_REMOVED,
+    rules.OPTIONAL_HEADER_REMOVED,
+    rules.HEADER_REQUIRED,
+    rules.HEADER_DEPRECATED,
+    rules.HEADER_ADDED,
+    rules.MEDIA_TYPE_REMOVED.response,
+    rules.MEDIA_TYPE_ADDED.response,
+)
 def compare_responses(pair: OperationPair) -> None:
     where = pair.where.at("responses")
-    old, new = pair.old.get("responses") or {}, pair.new.get("responses") or {}
+    old = as_mapping(pair.old.get("responses"), where)
+    new = as_mapping(pair.new.get("responses"), where)
     for status in sorted(old.keys() | new.keys(), key=str):
         at = where.at(str(status), label=f"response {status}")
         if status not in new:
             success = str(status).startswith("2")
-            level = Level.BREAKING if success else Level.WARNING
-            pair.findings.add(level, "response-status-removed", at, "documented response removed")
+            rule = rules.SUCCESS_STATUS_REMOVED if success else rules.OTHER_STATUS_REMOVED
+            pair.findings.add(rule, at, "documented response removed")
         elif status not in old:
-            pair.findings.add(
-                Level.WARNING,
-                "response-status-added",
-                at,
-                "new response status (old clients see it as unexpected)",
-            )
+            message = "new response status (old clients see it as unexpected)"
+            pair.findings.add(rules.STATUS_ADDED, at, message)
         else:
             before, after = pair.old_object(old[status], at), pair.new_object(new[status], at)
+            headers = at.at("headers")
             compare_headers(
-                pair, before.get("headers") or {}, after.get("headers") or {}, at.at("headers")
+                pair,
+                as_mapping(before.get("headers"), headers),
+                as_mapping(after.get("headers"), headers),
+                headers,
             )
             compare_content(
                 pair, before.get("content"), after.get("content"), at.at("content"), "response"
@@ -381,34 +395,13 @@ def compare_headers(
         header = pair.old_object(node, at)
         if name.lower() not in new_by_name:
             required = bool(header.get("required"))
-            level = Level.BREAKING if required else Level.WARNING
+            rule = rules.REQUIRED_HEADER_REMOVED if required else rules.OPTIONAL_HEADER_REMOVED
             kind = "required" if required else "optional"
-            pair.findings.add(
-                level, f"response-{kind}-header-removed", at, f"{kind} header removed"
-            )
+            pair.findings.add(rule, at, f"{kind} header removed")
             continue
         counterpart = pair.new_object(new_by_name[name.lower()][1], at)
-        # A header no longer promised is a widening of what the client receives.
-        flag(
-            pair,
-            header,
-            counterpart,
-            "required",
-            at,
-            when_set=Level.COMPATIBLE,
-            when_unset=Level.BREAKING,
-            rule="response-header",
-        )
-        flag(
-            pair,
-            header,
-            counterpart,
-            "deprecated",
-            at,
-            when_set=Level.WARNING,
-            when_unset=Level.COMPATIBLE,
-            rule="response-header",
-        )
+        flag(pair, header, counterpart, rules.HEADER_REQUIRED, at)
+        flag(pair, header, counterpart, rules.HEADER_DEPRECATED, at)
         if "schema" in header or "schema" in counterpart:
             pair.schemas.compare(
                 header.get("schema"), counterpart.get("schema"), at.at("schema"), "response"
@@ -424,12 +417,8 @@ def compare_headers(
         pair.findings.rest(header, counterpart, HEADER_FIELDS, at)
     for lowered, (name, _) in new_by_name.items():
         if lowered not in old_names:
-            pair.findings.add(
-                Level.COMPATIBLE,
-                "response-header-added",
-                where.at(name, label=f" header {name}"),
-                "new header",
-            )
+            at = where.at(name, label=f" header {name}")
+            pair.findings.add(rules.HEADER_ADDED, at, "new header")
 
 
 # --- security ---------------------------------------------------------------------------------
@@ -437,36 +426,41 @@ def compare_headers(
 Requirements = list[list[tuple[str, tuple[str, ...]]]]
 
 
-def effective_security(document: Mapping[str, Any], operation: Mapping[str, Any]) -> Requirements:
-    requirements = operation.get("security", document.get("security", []))
+def effective_security(
+    document: Mapping[str, Any], operation: Mapping[str, Any], where: Location
+) -> Requirements:
+    requirements = as_list(operation.get("security", document.get("security")), where)
     return sorted(
-        sorted((str(name), tuple(sorted(scopes))) for name, scopes in requirement.items())
+        sorted(
+            (str(name), tuple(sorted(map(str, as_list(scopes, where)))))
+            for name, scopes in as_mapping(requirement, where).items()
+        )
         for requirement in requirements
     )
 
 
 def security_scheme(document: Mapping[str, Any], name: str) -> Any:
-    scheme = (document.get("components", {}).get("securitySchemes") or {}).get(name)
+    components = as_mapping(document.get("components"), Location("/components", ""))
+    schemes = Location("/components/securitySchemes", "")
+    scheme = as_mapping(components.get("securitySchemes"), schemes).get(name)
     if isinstance(scheme, Mapping):
         return {k: v for k, v in scheme.items() if k != "description" and not k.startswith("x-")}
     return scheme
 
 
+@reports(rules.SECURITY_CHANGED, rules.SECURITY_SCHEME_CHANGED)
 def compare_security(pair: OperationPair) -> None:
-    old = effective_security(pair.old_doc, pair.old)
-    new = effective_security(pair.new_doc, pair.new)
     where = pair.where.at("security", label="security")
+    old = effective_security(pair.old_doc, pair.old, where)
+    new = effective_security(pair.new_doc, pair.new, where)
     if old != new:
-        pair.findings.add(
-            Level.BREAKING, "security-changed", where, f"requirement changed from {old} to {new}"
-        )
+        message = f"requirement changed from {old} to {new}"
+        pair.findings.add(rules.SECURITY_CHANGED, where, message)
     for scheme in sorted({name for requirement in old for name, _ in requirement}):
         before, after = security_scheme(pair.old_doc, scheme), security_scheme(pair.new_doc, scheme)
         if after is not None and before != after:
             at = Location(f"/components/securitySchemes/{escape(scheme)}", "security")
-            pair.findings.add(
-                Level.BREAKING, "security-scheme-changed", at, f"scheme {scheme!r} changed"
-            )
+            pair.findings.add(rules.SECURITY_SCHEME_CHANGED, at, f"scheme {scheme!r} changed")
 
 
 # --- the operation itself ---------------------------------------------------------------------
@@ -476,30 +470,26 @@ OPERATION_FIELDS = frozenset(
 )
 
 
+@reports(
+    rules.OPERATION_ID_CHANGED,
+    rules.TAGS_CHANGED,
+    rules.OPERATION_DEPRECATED,
+    rules.DOCUMENTATION_CHANGED,
+    rules.UNCLASSIFIED,
+)
 def compare_operation_fields(pair: OperationPair) -> None:
     old, new = pair.old, pair.new
     if old.get("operationId") != new.get("operationId"):
-        # The wire is unchanged; code generated from the new document renames the call.
         pair.findings.add(
-            Level.WARNING,
-            "operation-id-changed",
+            rules.OPERATION_ID_CHANGED,
             pair.where.at("operationId"),
             f"operationId changed from {old.get('operationId')!r} to {new.get('operationId')!r}",
         )
-    if sorted(old.get("tags") or ()) != sorted(new.get("tags") or ()):
-        pair.findings.add(
-            Level.COMPATIBLE, "tags-changed", pair.where.at("tags"), "tags changed (grouping only)"
-        )
-    flag(
-        pair,
-        old,
-        new,
-        "deprecated",
-        pair.where,
-        when_set=Level.WARNING,
-        when_unset=Level.COMPATIBLE,
-        rule="operation",
-    )
+    tags = pair.where.at("tags")
+    old_tags = sorted(map(str, as_list(old.get("tags"), tags)))
+    if old_tags != sorted(map(str, as_list(new.get("tags"), tags))):
+        pair.findings.add(rules.TAGS_CHANGED, tags, "tags changed (grouping only)")
+    flag(pair, old, new, rules.OPERATION_DEPRECATED, pair.where)
     pair.findings.rest(old, new, OPERATION_FIELDS, pair.where)
     old_item = {k: v for k, v in pair.old_item.items() if k not in METHODS}
     new_item = {k: v for k, v in pair.new_item.items() if k not in METHODS}
@@ -507,7 +497,7 @@ def compare_operation_fields(pair: OperationPair) -> None:
     pair.findings.rest(old_item, new_item, {"parameters", "$ref"}, item_where)
 
 
-RULES = (
+CHECKS = (
     compare_path,
     compare_parameters,
     compare_request_body,
@@ -533,25 +523,18 @@ def compare(base: Mapping[str, Any], newer: Mapping[str, Any]) -> Report:
         findings = Findings(label)
         where = Location(f"/paths/{escape(path)}/{method}", "")
         if new_item is None:
-            findings.add(
-                Level.BREAKING,
-                "method-removed",
-                where,
-                f"method {method.upper()} removed from {new_path}",
-            )
+            message = f"method {method.upper()} removed from {new_path}"
+            findings.add(rules.METHOD_REMOVED, where, message)
         else:
             comparer = SchemaComparer(old_resolver, new_resolver, findings)
             pair = OperationPair(
                 base, newer, path, new_path, method, old_item, new_item, comparer, where
             )
             try:
-                for check in RULES:
-                    check(pair)
-            except (AttributeError, TypeError, KeyError) as error:
-                # An object where a list belongs, or the reverse: not OpenAPI 3, and one line.
-                kind = type(error).__name__
-                raise DriftError(
-                    f"{label}: malformed OpenAPI structure ({kind}: {error})"
-                ) from None
+                for check in CHECKS:
+                    with applying(*check.reports):
+                        check.check(pair)
+            except RuleError as error:
+                raise RuleError(error.rules, error.error, label) from error.error
         changes.extend(findings.changes)
     return Report(tuple(labels), tuple(changes))

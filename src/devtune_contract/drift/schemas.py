@@ -1,9 +1,9 @@
 """Direction-aware rules for one pair of schemas.
 
-Each rule looks at a few keywords and says whether the set of accepted values narrowed or
-widened (``Findings.narrowed`` / ``widened`` turn that into a level from the side the schema is
-on), or changed both ways (always breaking). Keywords no rule explains are reported by
-``Findings.rest``: documentation as compatible, anything else as UNCLASSIFIED.
+Each check looks at a few keywords and reports a rule of ``rules.TABLE``: one that says the set
+of accepted values narrowed or widened, or changed both ways, on the side the schema is on (the
+level follows from the side). Keywords no check explains are reported by ``Findings.rest``:
+documentation as compatible, anything else as UNCLASSIFIED.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from typing import Any
 
 import attrs
 
-from devtune_contract.drift.model import Findings, Level, Location, Side
+from devtune_contract.drift import rules
+from devtune_contract.drift.findings import Findings, applying
+from devtune_contract.drift.model import Location, Rule, Side, as_list
 from devtune_contract.drift.normalize import canonical, normalize
 from devtune_contract.drift.resolve import Resolver
+from devtune_contract.drift.rules import Sided
 
 Types = frozenset[str] | None  # None: any type
 
@@ -47,9 +50,10 @@ class SchemaComparer:
             visited = visited | {pair}
         scope = Scope(self, side, where, visited, old.keywords, new.keywords)
         present = old.keywords.keys() | new.keywords.keys()
-        for rule in RULES:
-            if not rule.keywords.isdisjoint(present):  # absent on both sides: nothing changed
-                rule.check(scope)
+        for check in CHECKS:
+            if not check.keywords.isdisjoint(present):  # absent on both sides: nothing changed
+                with applying(*check.rules_on(side)):
+                    check.check(scope)
         self.findings.rest(old.keywords, new.keywords, EXPLAINED, where)
 
 
@@ -71,30 +75,38 @@ class Scope:
         where = self.where.at(*parts, label=label)
         self.comparer.compare(old, new, where, self.side, self.visited)
 
-    def narrowed(self, rule: str, keyword: str, message: str) -> None:
-        self.comparer.findings.narrowed(self.side, rule, self.where.at(keyword), message)
+    def items(self, value: Any, keyword: str) -> list[Any]:
+        return as_list(value, self.where.at(keyword))
 
-    def widened(self, rule: str, keyword: str, message: str) -> None:
-        self.comparer.findings.widened(self.side, rule, self.where.at(keyword), message)
-
-    def changed(self, rule: str, keyword: str, message: str) -> None:
-        """Some values newly accepted, others newly refused: breaks either side."""
-        self.report(Level.BREAKING, rule, keyword, message)
-
-    def report(self, level: Level, rule: str, keyword: str, message: str) -> None:
-        where = self.where.at(keyword)
-        self.comparer.findings.add(level, f"{self.side}-{rule}", where, message)
+    def report(self, rule: Sided | Rule, keyword: str, message: str) -> None:
+        """``rule`` (for the side this schema is on, if it has one for each) at ``keyword``."""
+        reported = rule.on(self.side) if isinstance(rule, Sided) else rule
+        self.comparer.findings.add(reported, self.where.at(keyword), message)
 
 
 @attrs.frozen
-class Rule:
+class KeywordCheck:
+    """A check, the keywords it explains and the rules it may report."""
+
     keywords: frozenset[str]
+    reports: tuple[Sided | Rule, ...]
     check: Callable[[Scope], None]
 
+    def rules_on(self, side: Side) -> tuple[Rule, ...]:
+        """The rules this check may report on ``side``: what a failure of it is blamed on."""
+        sided = (r.on(side) for r in self.reports if isinstance(r, Sided))
+        one_sided = (
+            r for r in self.reports if isinstance(r, Rule) and r.direction in (side, "both")
+        )
+        return (*sided, *one_sided)
 
-def rule(*keywords: str) -> Callable[[Callable[[Scope], None]], Rule]:
-    def register(check: Callable[[Scope], None]) -> Rule:
-        return Rule(frozenset(keywords), check)
+
+Check = Callable[[Scope], None]
+
+
+def explains(*keywords: str, reports: tuple[Sided | Rule, ...]) -> Callable[[Check], KeywordCheck]:
+    def register(check: Check) -> KeywordCheck:
+        return KeywordCheck(frozenset(keywords), reports, check)
 
     return register
 
@@ -116,44 +128,51 @@ def show_types(types: Types) -> str:
     return "any" if types is None else "|".join(sorted(types))
 
 
-@rule("type")
+@explains(
+    "type",
+    reports=(
+        rules.NULLABLE_REMOVED,
+        rules.TYPE_NARROWED,
+        rules.NULLABLE_ADDED,
+        rules.TYPE_WIDENED,
+        rules.TYPE_CHANGED,
+    ),
+)
 def check_type(scope: Scope) -> None:
     old, new = map(type_set, scope.pair("type"))
     if old == new:
         return
     if accepts_all(old, new):
         if old is not None and new is not None and old - new == {"null"}:
-            scope.narrowed("nullable-removed", "type", "no longer nullable")
+            scope.report(rules.NULLABLE_REMOVED, "type", "no longer nullable")
         else:
-            scope.narrowed(
-                "type-narrowed",
+            scope.report(
+                rules.TYPE_NARROWED,
                 "type",
                 f"type narrowed from {show_types(old)} to {show_types(new)}",
             )
     elif accepts_all(new, old):
         if old is not None and new is not None and new - old == {"null"}:
-            scope.widened("nullable-added", "type", "now nullable")
+            scope.report(rules.NULLABLE_ADDED, "type", "now nullable")
         else:
-            scope.widened(
-                "type-widened", "type", f"type widened from {show_types(old)} to {show_types(new)}"
-            )
+            message = f"type widened from {show_types(old)} to {show_types(new)}"
+            scope.report(rules.TYPE_WIDENED, "type", message)
     else:
-        scope.changed(
-            "type-changed", "type", f"type changed from {show_types(old)} to {show_types(new)}"
-        )
+        message = f"type changed from {show_types(old)} to {show_types(new)}"
+        scope.report(rules.TYPE_CHANGED, "type", message)
 
 
-@rule("format")
+@explains("format", reports=(rules.FORMAT_ADDED, rules.FORMAT_REMOVED, rules.FORMAT_CHANGED))
 def check_format(scope: Scope) -> None:
     old, new = scope.pair("format")
     if old == new:
         return
     if old is None:
-        scope.narrowed("format-added", "format", f"format {new!r} added")
+        scope.report(rules.FORMAT_ADDED, "format", f"format {new!r} added")
     elif new is None:
-        scope.widened("format-removed", "format", f"format {old!r} removed")
+        scope.report(rules.FORMAT_REMOVED, "format", f"format {old!r} removed")
     else:
-        scope.changed("format-changed", "format", f"format changed from {old!r} to {new!r}")
+        scope.report(rules.FORMAT_CHANGED, "format", f"format changed from {old!r} to {new!r}")
 
 
 def canonical_uuid_samples() -> tuple[str, ...]:
@@ -177,7 +196,10 @@ def accepts_every_uuid(pattern: str) -> bool:
     return all(compiled.search(sample) for sample in UUID_SAMPLES)
 
 
-@rule("pattern")
+@explains(
+    "pattern",
+    reports=(rules.UUID_PATTERN, rules.PATTERN_ADDED, rules.PATTERN_REMOVED, rules.PATTERN_CHANGED),
+)
 def check_pattern(scope: Scope) -> None:
     old, new = scope.pair("pattern")
     if old == new:
@@ -188,35 +210,34 @@ def check_pattern(scope: Scope) -> None:
         and scope.old.get("format") == "uuid"
         and accepts_every_uuid(str(new))
     ):
-        # Clients send canonical UUIDs, which still match; a client sending another spelling
-        # (upper case, braces) the server accepted as a uuid may now be refused.
         scope.report(
-            Level.WARNING,
-            "uuid-pattern",
+            rules.UUID_PATTERN,
             "pattern",
             f"pattern {new!r} set on a uuid; every canonical UUID still matches it",
         )
     elif old is None:
-        scope.narrowed("pattern-added", "pattern", f"pattern {new!r} added")
+        scope.report(rules.PATTERN_ADDED, "pattern", f"pattern {new!r} added")
     elif new is None:
-        scope.widened("pattern-removed", "pattern", f"pattern {old!r} removed")
+        scope.report(rules.PATTERN_REMOVED, "pattern", f"pattern {old!r} removed")
     else:
-        scope.changed("pattern-changed", "pattern", f"pattern changed from {old!r} to {new!r}")
+        message = f"pattern changed from {old!r} to {new!r}"
+        scope.report(rules.PATTERN_CHANGED, "pattern", message)
 
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def bound(keyword: str, *, upper: bool) -> Rule:
+def bound(rule: rules.Bound) -> KeywordCheck:
     """``max*``/``min*`` keywords: an upper bound lowered or a lower bound raised narrows."""
+    keyword, upper = rule.keyword, rule.upper
 
     def check(scope: Scope) -> None:
         old, new = scope.pair(keyword)
         if old == new:
             return
         if not all(value is None or is_number(value) for value in (old, new)):
-            scope.report(Level.UNCLASSIFIED, "unclassified", keyword, f"{keyword} is not a number")
+            scope.report(rules.UNCLASSIFIED, keyword, f"{keyword} is not a number")
             return
         if old is None:
             tighter, message = True, f"{keyword} {new} added"
@@ -226,75 +247,107 @@ def bound(keyword: str, *, upper: bool) -> Rule:
             tighter = new < old if upper else new > old
             verb = "lowered" if new < old else "raised"
             message = f"{keyword} {verb} from {old} to {new}"
-        if tighter:
-            scope.narrowed(f"{keyword}-narrowed", keyword, message)
-        else:
-            scope.widened(f"{keyword}-widened", keyword, message)
+        scope.report(rule.narrowed if tighter else rule.widened, keyword, message)
 
-    return Rule(frozenset({keyword}), check)
+    reports = (rule.narrowed, rule.widened, rules.UNCLASSIFIED)
+    return KeywordCheck(frozenset({keyword}), reports, check)
 
 
-@rule("multipleOf")
+@explains(
+    "multipleOf",
+    reports=(
+        rules.MULTIPLE_OF_ADDED,
+        rules.MULTIPLE_OF_REMOVED,
+        rules.MULTIPLE_OF_WIDENED,
+        rules.MULTIPLE_OF_NARROWED,
+        rules.MULTIPLE_OF_CHANGED,
+    ),
+)
 def check_multiple_of(scope: Scope) -> None:
     old, new = scope.pair("multipleOf")
     if old == new:
         return
     if old is None:
-        scope.narrowed("multipleOf-added", "multipleOf", f"multipleOf {new} added")
+        scope.report(rules.MULTIPLE_OF_ADDED, "multipleOf", f"multipleOf {new} added")
     elif new is None:
-        scope.widened("multipleOf-removed", "multipleOf", f"multipleOf {old} removed")
+        scope.report(rules.MULTIPLE_OF_REMOVED, "multipleOf", f"multipleOf {old} removed")
     elif is_number(old) and is_number(new) and old % new == 0:
-        scope.widened("multipleOf-widened", "multipleOf", f"multipleOf {old} relaxed to {new}")
+        message = f"multipleOf {old} relaxed to {new}"
+        scope.report(rules.MULTIPLE_OF_WIDENED, "multipleOf", message)
     elif is_number(old) and is_number(new) and new % old == 0:
-        scope.narrowed("multipleOf-narrowed", "multipleOf", f"multipleOf {old} tightened to {new}")
+        message = f"multipleOf {old} tightened to {new}"
+        scope.report(rules.MULTIPLE_OF_NARROWED, "multipleOf", message)
     else:
-        scope.changed("multipleOf-changed", "multipleOf", f"multipleOf changed from {old} to {new}")
+        message = f"multipleOf changed from {old} to {new}"
+        scope.report(rules.MULTIPLE_OF_CHANGED, "multipleOf", message)
 
 
-@rule("uniqueItems")
+@explains("uniqueItems", reports=(rules.UNIQUE_ITEMS_ADDED, rules.UNIQUE_ITEMS_REMOVED))
 def check_unique_items(scope: Scope) -> None:
     old, new = scope.pair("uniqueItems", False)
     if old is not new:
         if new is True:
-            scope.narrowed("uniqueItems-added", "uniqueItems", "items must now be unique")
+            scope.report(rules.UNIQUE_ITEMS_ADDED, "uniqueItems", "items must now be unique")
         else:
-            scope.widened("uniqueItems-removed", "uniqueItems", "items may now repeat")
+            scope.report(rules.UNIQUE_ITEMS_REMOVED, "uniqueItems", "items may now repeat")
 
 
 def show_values(values: Sequence[str]) -> str:
     return ", ".join(values)
 
 
-@rule("enum")
+@explains(
+    "enum",
+    reports=(
+        rules.ENUM_ADDED,
+        rules.ENUM_REMOVED,
+        rules.ENUM_NARROWED,
+        rules.ENUM_WIDENED,
+        rules.ENUM_CHANGED,
+    ),
+)
 def check_enum(scope: Scope) -> None:
     old, new = scope.pair("enum")
     if old == new:
         return
     if old is None:
-        values = show_values([canonical(v) for v in new])
-        scope.narrowed("enum-added", "enum", f"values restricted to {values}")
+        values = show_values([canonical(v) for v in scope.items(new, "enum")])
+        scope.report(rules.ENUM_ADDED, "enum", f"values restricted to {values}")
         return
     if new is None:
-        scope.widened("enum-removed", "enum", "enum removed: any value allowed")
+        scope.report(rules.ENUM_REMOVED, "enum", "enum removed: any value allowed")
         return
+    old, new = scope.items(old, "enum"), scope.items(new, "enum")
     before, after = {canonical(v) for v in old}, {canonical(v) for v in new}
     added, removed = sorted(after - before), sorted(before - after)
     if not added:
-        scope.narrowed("enum-narrowed", "enum", f"{show_values(removed)} no longer allowed")
+        scope.report(rules.ENUM_NARROWED, "enum", f"{show_values(removed)} no longer allowed")
     elif not removed:
-        scope.widened("enum-widened", "enum", f"{show_values(added)} added to the enum")
+        scope.report(rules.ENUM_WIDENED, "enum", f"{show_values(added)} added to the enum")
     else:
-        scope.changed(
-            "enum-changed",
-            "enum",
-            f"enum gained {show_values(added)} and lost {show_values(removed)}",
-        )
+        message = f"enum gained {show_values(added)} and lost {show_values(removed)}"
+        scope.report(rules.ENUM_CHANGED, "enum", message)
 
 
-@rule("properties", "required")
+@explains(
+    "properties",
+    "required",
+    reports=(
+        rules.PROPERTY_BECAME_REQUIRED,
+        rules.PROPERTY_BECAME_OPTIONAL,
+        rules.REQUEST_PROPERTY_REMOVED,
+        rules.REQUEST_CLOSED_PROPERTY_REMOVED,
+        rules.REQUIRED_PROPERTY_ADDED,
+        rules.OPTIONAL_PROPERTY_ADDED,
+        rules.REQUIRED_PROPERTY_REMOVED,
+        rules.OPTIONAL_PROPERTY_REMOVED,
+        rules.RESPONSE_PROPERTY_ADDED,
+        rules.RESPONSE_CLOSED_PROPERTY_ADDED,
+    ),
+)
 def check_properties(scope: Scope) -> None:
     old_props, new_props = (p if isinstance(p, Mapping) else {} for p in scope.pair("properties"))
-    old_required, new_required = (set(r or ()) for r in scope.pair("required"))
+    old_required, new_required = (set(scope.items(r, "required")) for r in scope.pair("required"))
     added, removed = new_props.keys() - old_props.keys(), old_props.keys() - new_props.keys()
     for name in sorted(old_props.keys() | new_props.keys()):
         label = f".{name}"
@@ -305,9 +358,10 @@ def check_properties(scope: Scope) -> None:
         else:
             scope.child(old_props[name], new_props[name], "properties", name, label=label)
     for name in sorted(new_required - old_required - added):
-        scope.narrowed("property-became-required", "required", f"{name!r} became required")
+        scope.report(rules.PROPERTY_BECAME_REQUIRED, "required", f"{name!r} became required")
     for name in sorted(old_required - new_required - removed):
-        scope.widened("property-became-optional", "required", f"{name!r} is no longer required")
+        message = f"{name!r} is no longer required"
+        scope.report(rules.PROPERTY_BECAME_OPTIONAL, "required", message)
 
 
 def property_removed(scope: Scope, name: str, was_required: bool, label: str) -> None:
@@ -316,39 +370,43 @@ def property_removed(scope: Scope, name: str, was_required: bool, label: str) ->
     if scope.side == "request":
         # Old clients still send it: refused where extra properties are, else maybe ignored.
         closed = scope.new.get("additionalProperties") is False
-        level = Level.BREAKING if closed else Level.WARNING
-        findings.add(level, "request-property-removed", where, "removed (clients still send it)")
+        rule = rules.REQUEST_CLOSED_PROPERTY_REMOVED if closed else rules.REQUEST_PROPERTY_REMOVED
+        findings.add(rule, where, "removed (clients still send it)")
     else:
-        level = Level.BREAKING if was_required else Level.WARNING
+        rule = rules.REQUIRED_PROPERTY_REMOVED if was_required else rules.OPTIONAL_PROPERTY_REMOVED
         kind = "required" if was_required else "optional"
-        findings.add(level, f"response-{kind}-property-removed", where, f"{kind} property removed")
+        findings.add(rule, where, f"{kind} property removed")
 
 
 def property_added(scope: Scope, name: str, required: bool, label: str) -> None:
     where = scope.where.at("properties", name, label=label)
     findings = scope.comparer.findings
     if scope.side == "request":
-        level = Level.BREAKING if required else Level.COMPATIBLE
+        rule = rules.REQUIRED_PROPERTY_ADDED if required else rules.OPTIONAL_PROPERTY_ADDED
         kind = "required" if required else "optional"
-        findings.add(level, f"request-{kind}-property-added", where, f"new {kind} property")
+        findings.add(rule, where, f"new {kind} property")
     else:
-        # A property old clients never saw: harmless unless the old schema forbade extras.
         closed = scope.old.get("additionalProperties") is False
-        level = Level.BREAKING if closed else Level.COMPATIBLE
-        findings.add(level, "response-property-added", where, "new property")
+        rule = rules.RESPONSE_CLOSED_PROPERTY_ADDED if closed else rules.RESPONSE_PROPERTY_ADDED
+        findings.add(rule, where, "new property")
 
 
-@rule("additionalProperties")
+@explains(
+    "additionalProperties",
+    reports=(rules.ADDITIONAL_PROPERTIES_ALLOWED, rules.ADDITIONAL_PROPERTIES_FORBIDDEN),
+)
 def check_additional_properties(scope: Scope) -> None:
     old, new = scope.pair("additionalProperties", True)
     if old is False or new is False:
         if old is False and new is not False:
-            scope.widened(
-                "additional-properties-allowed", "additionalProperties", "extra properties allowed"
+            scope.report(
+                rules.ADDITIONAL_PROPERTIES_ALLOWED,
+                "additionalProperties",
+                "extra properties allowed",
             )
         elif new is False and old is not False:
-            scope.narrowed(
-                "additional-properties-forbidden",
+            scope.report(
+                rules.ADDITIONAL_PROPERTIES_FORBIDDEN,
                 "additionalProperties",
                 "additionalProperties: false added",
             )
@@ -357,82 +415,63 @@ def check_additional_properties(scope: Scope) -> None:
         scope.child(old, new, "additionalProperties", label="{*}")
 
 
-@rule("items")
+@explains("items", reports=())
 def check_items(scope: Scope) -> None:
     old, new = scope.pair("items", True)
     if old != new or isinstance(old, Mapping):
         scope.child(old, new, "items", label="[]")
 
 
-@rule("prefixItems")
+@explains("prefixItems", reports=(rules.UNCLASSIFIED,))
 def check_prefix_items(scope: Scope) -> None:
-    old, new = (list(p or ()) for p in scope.pair("prefixItems"))
+    old, new = (scope.items(p, "prefixItems") for p in scope.pair("prefixItems"))
     if len(old) != len(new):
-        scope.report(
-            Level.UNCLASSIFIED,
-            "unclassified",
-            "prefixItems",
-            f"prefixItems length changed from {len(old)} to {len(new)}",
-        )
+        message = f"prefixItems length changed from {len(old)} to {len(new)}"
+        scope.report(rules.UNCLASSIFIED, "prefixItems", message)
     for index, (before, after) in enumerate(zip(old, new, strict=False)):
         scope.child(before, after, "prefixItems", index, label=f"[{index}]")
 
 
-def alternatives(keyword: str, *, conjunction: bool) -> Rule:
+def alternatives(rule: rules.Alternatives) -> KeywordCheck:
     """``oneOf``/``anyOf`` (a variant added widens) and ``allOf`` (a conjunct added narrows)."""
+    keyword, conjunction = rule.keyword, rule.conjunction
 
     def check(scope: Scope) -> None:
-        old, new = (list(v or ()) for v in scope.pair(keyword))
+        old, new = (scope.items(v, keyword) for v in scope.pair(keyword))
         for index, (before, after) in enumerate(zip(old, new, strict=False)):
             scope.child(before, after, keyword, index, label=f"<{keyword}[{index}]>")
         grew = len(new) > len(old)
         if len(new) == len(old):
             return
         message = f"{keyword} went from {len(old)} to {len(new)} schemas"
-        if grew == conjunction:
-            scope.narrowed(f"{keyword}-narrowed", keyword, message)
+        scope.report(rule.narrowed if grew == conjunction else rule.widened, keyword, message)
+
+    return KeywordCheck(frozenset({keyword}), (rule.narrowed, rule.widened), check)
+
+
+@explains("deprecated", reports=(rules.DEPRECATED_SET, rules.DEPRECATED_UNSET))
+def check_deprecated(scope: Scope) -> None:
+    old, new = scope.pair("deprecated", False)
+    if old is not new:
+        if new is True:
+            scope.report(rules.DEPRECATED_SET, "deprecated", "now deprecated")
         else:
-            scope.widened(f"{keyword}-widened", keyword, message)
-
-    return Rule(frozenset({keyword}), check)
+            scope.report(rules.DEPRECATED_UNSET, "deprecated", "no longer deprecated")
 
 
-def flag(keyword: str, set_level: Level, message: str) -> Rule:
-    """A boolean keyword that matters in one direction only (set: ``set_level``, unset: fine)."""
-
-    def check(scope: Scope) -> None:
-        old, new = scope.pair(keyword, False)
-        if old is not new:
-            level = set_level if new is True else Level.COMPATIBLE
-            verb = "now" if new is True else "no longer"
-            scope.report(
-                level,
-                f"{keyword}-{'set' if new is True else 'unset'}",
-                keyword,
-                f"{verb} {message}",
-            )
-
-    return Rule(frozenset({keyword}), check)
-
-
-@rule("default")
+@explains("default", reports=(rules.DEFAULT_CHANGED,))
 def check_default(scope: Scope) -> None:
     old, new = scope.pair("default")
     if old != new:
-        # What the server assumes when the value is left out: behaviour changes, types do not.
-        scope.report(
-            Level.WARNING, "default-changed", "default", f"default changed from {old!r} to {new!r}"
-        )
+        message = f"default changed from {old!r} to {new!r}"
+        scope.report(rules.DEFAULT_CHANGED, "default", message)
 
 
-RULES: tuple[Rule, ...] = (
+CHECKS: tuple[KeywordCheck, ...] = (
     check_type,
     check_format,
     check_pattern,
-    *(bound(k, upper=True) for k in ("maxLength", "maxItems", "maxProperties", "maximum")),
-    bound("exclusiveMaximum", upper=True),
-    *(bound(k, upper=False) for k in ("minLength", "minItems", "minProperties", "minimum")),
-    bound("exclusiveMinimum", upper=False),
+    *(bound(rule) for rule in rules.BOUNDS),
     check_multiple_of,
     check_unique_items,
     check_enum,
@@ -440,10 +479,8 @@ RULES: tuple[Rule, ...] = (
     check_additional_properties,
     check_items,
     check_prefix_items,
-    alternatives("oneOf", conjunction=False),
-    alternatives("anyOf", conjunction=False),
-    alternatives("allOf", conjunction=True),
-    flag("deprecated", Level.WARNING, "deprecated"),
+    *(alternatives(rule) for rule in rules.ALTERNATIVES),
+    check_deprecated,
     check_default,
 )
-EXPLAINED = frozenset().union(*(r.keywords for r in RULES))
+EXPLAINED = frozenset().union(*(check.keywords for check in CHECKS))
