@@ -14,9 +14,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from devtune_contract.cli import main
+from devtune_contract.drift import operations
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE: dict[str, Any] = json.loads((ROOT / "openapi.json").read_text())
@@ -190,31 +192,54 @@ def test_markdown_without_changes(tmp_path: Path, capsys: pytest.CaptureFixture[
     ]
 
 
-def test_bad_input_is_red_in_every_report_format(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def broken(*args: object) -> None:
+    raise ZeroDivisionError("division by zero")
+
+
+# How the comparison can fail: the exit code, what the message starts with, the JUnit error type.
+FAILURES = {
+    "bad input": (2, "cannot read", "bad-input"),
+    "a rule failed": (3, "internal error in rule security-changed", "internal-error"),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_failed_comparison_is_red_in_every_report_format(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
 ) -> None:
-    """``drift --format junit > drift.xml`` on an unreadable upstream: an empty file would
-    publish as green (or not at all); each CI format says the comparison failed."""
-    missing = str(tmp_path / "missing.json")
+    """``drift --format junit > drift.xml`` on an unreadable upstream, or with a rule that
+    fails: an empty file would publish as green (or not at all); each CI format says the
+    comparison failed."""
+    exit_code, message, error_type = FAILURES[failure]
+    source = tmp_path / "newer.json"
+    if exit_code == 3:
+        checks = (attrs.evolve(operations.compare_security, check=broken),)
+        monkeypatch.setattr(operations, "CHECKS", checks)
+        source.write_text(json.dumps(BASE))
     outputs: dict[str, str] = {}
     for fmt in ("text", "json", "github", "junit", "markdown"):
-        assert main(["drift", missing, "--format", fmt]) == 2
+        assert main(["drift", str(source), "--format", fmt]) == exit_code
         outputs[fmt], err = capsys.readouterr()
         assert err.count("\n") == 1
-        assert err.startswith("devtune-contract drift: cannot read")
+        assert err.startswith(f"devtune-contract drift: {message}")
     assert outputs["text"] == ""  # the one line on stderr is the report
-    assert json.loads(outputs["json"])["exit_code"] == 2
-    assert "cannot read" in json.loads(outputs["json"])["error"]
+    assert json.loads(outputs["json"])["exit_code"] == exit_code
+    assert json.loads(outputs["json"])["error"].startswith(message)
     command = COMMAND.match(outputs["github"].strip())
     assert command is not None
     assert command.group(1) == "error"
-    assert "cannot read" in unescape(command.group(3))
+    assert unescape(command.group(3)).startswith(message)
     root = ET.fromstring(outputs["junit"])  # noqa: S314 (our own output)
     errors = [case.find("error") for case in root.iter("testcase")]
     assert len(errors) == 1
     assert errors[0] is not None
-    assert "cannot read" in errors[0].get("message", "")
+    assert errors[0].get("message", "").startswith(message)
+    assert errors[0].get("type") == error_type
     suite = root.find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("errors")) == ("1", "1")
     assert outputs["markdown"].startswith("### Upstream API drift: could not compare")
+    assert message in outputs["markdown"]

@@ -14,10 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from devtune_contract.drift import compare
+from devtune_contract.drift.rules import TABLE
 
 ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "drift_fixtures" / "constraints.yaml").read_text()
+)  # run by test_drift_constraints.py
 BASE: dict[str, Any] = json.loads((ROOT / "openapi.json").read_text())
 PATH = "/projects/{projectId}/webhooks/{webhookId}/rotate-secret"
 OPERATION = ["paths", PATH, "post"]
@@ -235,6 +240,13 @@ RULES: list[tuple[str, Mutation | None, Mutation, Expected, Expected | None]] = 
         [("compatible", "request-parameter-allowEmptyValue-set")],
     ),
     (
+        "query parameter allows reserved characters",
+        add_parameter(),
+        add_parameter(allowReserved=True),
+        [("compatible", "request-parameter-allowReserved-set")],
+        [("breaking", "request-parameter-allowReserved-unset")],
+    ),
+    (
         "header parameter name in another case",
         add_parameter(name="X-Trace", **{"in": "header"}),
         add_parameter(name="x-trace", **{"in": "header"}),
@@ -246,6 +258,13 @@ RULES: list[tuple[str, Mutation | None, Mutation, Expected, Expected | None]] = 
         None,
         set_in([*OPERATION, "requestBody"], {**BODY, "required": True}),
         [("breaking", "request-required-body-added")],
+        [("warning", "request-body-removed")],
+    ),
+    (
+        "request body added, optional",
+        None,
+        set_in([*OPERATION, "requestBody"], BODY),
+        [("compatible", "request-optional-body-added")],
         [("warning", "request-body-removed")],
     ),
     (
@@ -291,6 +310,13 @@ RULES: list[tuple[str, Mutation | None, Mutation, Expected, Expected | None]] = 
         set_in(["components", "headers", "X-RateLimit-Limit", "required"], False),
         [("breaking", "response-header-required-unset")],
         [("compatible", "response-header-required-set")],
+    ),
+    (
+        "response header deprecated",
+        None,
+        set_in(["components", "headers", "X-RateLimit-Limit", "deprecated"], True),
+        [("warning", "response-header-deprecated-set")],
+        [("compatible", "response-header-deprecated-unset")],
     ),
     (
         "response header type changed",
@@ -419,3 +445,28 @@ def test_messages_name_the_place_and_the_pointer_resolves_in_the_base() -> None:
         "/paths/~1projects~1{projectId}~1webhooks~1{webhookId}~1rotate-secret/post"
         "/responses/401/content/application~1json/schema/properties/status/type"
     )
+
+
+def expected_anywhere() -> set[tuple[str, str]]:
+    """Every (level, rule id) a case here or in constraints.yaml asserts the report holds."""
+    operation_level = {
+        change for *_, forward, reverse in RULES for change in [*forward, *(reverse or [])]
+    }
+    schema_level = {
+        (level, rule)
+        for case in SCHEMA_CASES
+        for direction in ("forward", "reverse")
+        for level, rule in (text.split() for text in case[direction].values())
+    }
+    return operation_level | schema_level
+
+
+def test_every_rule_of_the_table_has_a_case() -> None:
+    """A rule no case produces could never fire, or be deleted, and no test would notice."""
+    covered = {rule for _, rule in expected_anywhere()}
+    assert [rule.id for rule in TABLE if rule.id not in covered] == []
+
+
+def test_cases_expect_only_rules_of_the_table_at_their_level() -> None:
+    table = {(rule.level.value, rule.id) for rule in TABLE}
+    assert sorted(expected_anywhere() - table) == []

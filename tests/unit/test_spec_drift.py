@@ -13,10 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import yaml
 
 from devtune_contract.cli import main
+from devtune_contract.drift import DriftError, operations, schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE: dict[str, Any] = json.loads((ROOT / "openapi.json").read_text())
@@ -139,6 +141,47 @@ def malformed() -> dict[str, Any]:
     return newer(responses=[{"200": "OK"}])
 
 
+def edited(path: list[str | int], value: Any) -> dict[str, Any]:
+    """openapi.json with one value replaced."""
+    doc = copy.deepcopy(BASE)
+    node: Any = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return doc
+
+
+OPERATION = ["paths", PATH, "post"]
+POINTER = "/paths/~1projects~1{projectId}~1webhooks~1{webhookId}~1rotate-secret/post"
+ERROR = ["components", "schemas", "Error"]
+ERROR_BODY = f"{POINTER}/responses/401/content/application~1json/schema"
+# A value of the wrong shape where a rule reads a list or an object: bad input, never a bug.
+MALFORMED = {
+    "responses a list": (malformed(), f"{POINTER}/responses is a list, not an object"),
+    "parameters an object": (
+        edited([*OPERATION, "parameters"], {"projectId": {}}),
+        f"{POINTER}/parameters is a dict, not a list",
+    ),
+    "content a list": (
+        edited([*OPERATION, "responses", "200", "content"], []),
+        f"{POINTER}/responses/200/content is a list, not an object",
+    ),
+    "tags a string": (edited([*OPERATION, "tags"], "webhooks"), f"{POINTER}/tags is a str"),
+    "security an object": (
+        edited(["security"], {"bearerAuth": []}),
+        "/security is a dict, not a list",
+    ),
+    "enum a string": (
+        edited([*ERROR, "properties", "error", "enum"], "rate_limited"),
+        f"{ERROR_BODY}/properties/error/enum is a str, not a list",
+    ),
+    "required a string": (
+        edited([*ERROR, "required"], "error"),
+        f"{ERROR_BODY}/required is a str, not a list",
+    ),
+}
+
+
 def missing_operation() -> dict[str, Any]:
     doc = copy.deepcopy(BASE)
     doc["paths"] = {"/projects": {"get": {"operationId": "listProjects", "responses": {}}}}
@@ -158,11 +201,7 @@ def missing_operation() -> dict[str, Any]:
         (json.dumps(self_defined()), "$ref cycle: #/components/schemas/Meta is defined only by"),
         (json.dumps(dangling()), "unresolvable $ref '#/components/schemas/Nowhere'"),
         (json.dumps(missing_operation()), "(rotateWebhookSecret) is missing upstream"),
-        (
-            json.dumps(malformed()),
-            "malformed OpenAPI: /paths/~1projects~1{projectId}~1webhooks~1{webhookId}"
-            "~1rotate-secret/post/responses is a list, not an object",
-        ),
+        *((json.dumps(doc), f"malformed OpenAPI: {where}") for doc, where in MALFORMED.values()),
     ],
     ids=[
         "not json",
@@ -172,7 +211,7 @@ def missing_operation() -> dict[str, Any]:
         "self",
         "dangling",
         "missing",
-        "malformed",
+        *(f"malformed, {name}" for name in MALFORMED),
     ],
 )
 def test_bad_documents_get_one_line_and_exit_2(
@@ -186,6 +225,58 @@ def test_bad_documents_get_one_line_and_exit_2(
     assert err.startswith("devtune-contract drift: ")
     assert message in err
     assert err.count("\n") == 1
+
+
+def broken(*args: object) -> None:
+    """A rule with a bug in it."""
+    raise ZeroDivisionError("division by zero")
+
+
+def test_a_failing_schema_rule_is_an_internal_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = tuple(
+        attrs.evolve(check, check=broken) if check.keywords == {"maxLength"} else check
+        for check in schemas.CHECKS
+    )
+    monkeypatch.setattr(schemas, "CHECKS", checks)
+    doc = edited([*OPERATION, "parameters", 0, "schema", "maxLength"], 10)
+    code, out, err = run(capsys, write(tmp_path, doc))
+    assert (code, out) == (3, "")
+    assert err == (
+        "devtune-contract drift: internal error in rule"
+        " request-maxLength-narrowed/request-maxLength-widened/unclassified"
+        f" on POST {PATH}: ZeroDivisionError: division by zero; please report it\n"
+    )
+
+
+def test_a_failing_operation_rule_is_an_internal_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = tuple(
+        attrs.evolve(check, check=broken) if check is operations.compare_security else check
+        for check in operations.CHECKS
+    )
+    monkeypatch.setattr(operations, "CHECKS", checks)
+    code, out, err = run(capsys, write(tmp_path, BASE))  # even with nothing to report
+    assert (code, out) == (3, "")
+    assert err.startswith(
+        "devtune-contract drift: internal error in rule security-changed/security-scheme-changed"
+    )
+    assert err.endswith("ZeroDivisionError: division by zero; please report it\n")
+    assert err.count("\n") == 1
+
+
+def test_bad_input_raised_inside_a_rule_stays_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuses(pair: operations.OperationPair) -> None:
+        raise DriftError("upstream says no")
+
+    checks = (attrs.evolve(operations.CHECKS[0], check=refuses),)
+    monkeypatch.setattr(operations, "CHECKS", checks)
+    code, _, err = run(capsys, write(tmp_path, BASE))
+    assert (code, err) == (2, "devtune-contract drift: upstream says no\n")
 
 
 @pytest.fixture

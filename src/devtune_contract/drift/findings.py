@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import attrs
@@ -43,7 +42,7 @@ class Findings:
 
         This is what keeps the report honest: a difference no rule looked at is never dropped.
         """
-        with applying(rules.DOCUMENTATION_CHANGED, rules.UNCLASSIFIED):
+        try:
             for keyword in sorted((old.keys() | new.keys()) - set(explained)):
                 before, after = old.get(keyword, ABSENT), new.get(keyword, ABSENT)
                 if before == after:
@@ -54,20 +53,17 @@ class Findings:
                 else:
                     message = f"{keyword} changed from {brief(before)} to {brief(after)}"
                     self.add(rules.UNCLASSIFIED, at, message)
+        except Exception as error:
+            raise blame(error, (rules.DOCUMENTATION_CHANGED, rules.UNCLASSIFIED)) from None
 
 
-@contextmanager
-def applying(*reported: Rule) -> Iterator[None]:
-    """Run a check that reports ``reported``: what it raises is a bug in those rules.
+def blame(error: Exception, reported: tuple[Rule, ...]) -> Exception:
+    """What to raise when a check that reports ``reported`` raised ``error``: a bug in them.
 
-    Bad input (``DriftError``) passes through, and so does a failure a check nested inside
-    already named: the innermost check that reports rules is the one to blame.
+    Bad input (``DriftError``) stays bad input, and a failure a check nested inside already
+    named stays named: the innermost check that reports rules is the one to blame. (A
+    ``try``, not a context manager, around each check: it costs nothing until one fails.)
     """
-    try:
-        yield
-    except (DriftError, RuleError):
-        raise
-    except Exception as error:
-        if not reported:
-            raise
-        raise RuleError(tuple(rule.id for rule in reported), error) from error
+    if isinstance(error, DriftError | RuleError) or not reported:
+        return error
+    return RuleError(tuple(rule.id for rule in reported), error)

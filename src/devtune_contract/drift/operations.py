@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from devtune_contract.drift import rules
-from devtune_contract.drift.findings import Findings, applying
+from devtune_contract.drift.findings import Findings, blame
 from devtune_contract.drift.model import (
     DriftError,
     Location,
@@ -429,13 +429,15 @@ Requirements = list[list[tuple[str, tuple[str, ...]]]]
 def effective_security(
     document: Mapping[str, Any], operation: Mapping[str, Any], where: Location
 ) -> Requirements:
-    requirements = as_list(operation.get("security", document.get("security")), where)
+    """The operation's requirements, or the document's when it has none of its own."""
+    if "security" not in operation:
+        operation, where = document, Location("/security", where.label)
     return sorted(
         sorted(
             (str(name), tuple(sorted(map(str, as_list(scopes, where)))))
             for name, scopes in as_mapping(requirement, where).items()
         )
-        for requirement in requirements
+        for requirement in as_list(operation.get("security"), where)
     )
 
 
@@ -530,11 +532,13 @@ def compare(base: Mapping[str, Any], newer: Mapping[str, Any]) -> Report:
             pair = OperationPair(
                 base, newer, path, new_path, method, old_item, new_item, comparer, where
             )
-            try:
-                for check in CHECKS:
-                    with applying(*check.reports):
-                        check.check(pair)
-            except RuleError as error:
-                raise RuleError(error.rules, error.error, label) from error.error
+            for check in CHECKS:
+                try:
+                    check.check(pair)
+                except Exception as error:
+                    failure = blame(error, check.reports)
+                    if isinstance(failure, RuleError):
+                        failure = RuleError(failure.rules, failure.error, label)
+                    raise failure from None
         changes.extend(findings.changes)
     return Report(tuple(labels), tuple(changes))

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from devtune_contract.drift import rules
-from devtune_contract.drift.findings import Findings, applying
+from devtune_contract.drift.findings import Findings, blame
 from devtune_contract.drift.model import Location, Rule, Side, as_list
 from devtune_contract.drift.normalize import canonical, normalize
 from devtune_contract.drift.resolve import Resolver
@@ -52,8 +52,10 @@ class SchemaComparer:
         present = old.keywords.keys() | new.keywords.keys()
         for check in CHECKS:
             if not check.keywords.isdisjoint(present):  # absent on both sides: nothing changed
-                with applying(*check.rules_on(side)):
+                try:
                     check.check(scope)
+                except Exception as error:
+                    raise blame(error, check.rules_on(side)) from None
         self.findings.rest(old.keywords, new.keywords, EXPLAINED, where)
 
 
@@ -282,14 +284,16 @@ def check_multiple_of(scope: Scope) -> None:
         scope.report(rules.MULTIPLE_OF_CHANGED, "multipleOf", message)
 
 
-@explains("uniqueItems", reports=(rules.UNIQUE_ITEMS_ADDED, rules.UNIQUE_ITEMS_REMOVED))
-def check_unique_items(scope: Scope) -> None:
-    old, new = scope.pair("uniqueItems", False)
-    if old is not new:
-        if new is True:
-            scope.report(rules.UNIQUE_ITEMS_ADDED, "uniqueItems", "items must now be unique")
-        else:
-            scope.report(rules.UNIQUE_ITEMS_REMOVED, "uniqueItems", "items may now repeat")
+def switch(keyword: str, on: tuple[Sided, str], off: tuple[Sided, str]) -> KeywordCheck:
+    """A boolean keyword: ``on`` (a rule and its message) when it became true, else ``off``."""
+
+    def check(scope: Scope) -> None:
+        old, new = scope.pair(keyword, False)
+        if old is not new:
+            rule, message = on if new is True else off
+            scope.report(rule, keyword, message)
+
+    return KeywordCheck(frozenset({keyword}), (on[0], off[0]), check)
 
 
 def show_values(values: Sequence[str]) -> str:
@@ -449,16 +453,6 @@ def alternatives(rule: rules.Alternatives) -> KeywordCheck:
     return KeywordCheck(frozenset({keyword}), (rule.narrowed, rule.widened), check)
 
 
-@explains("deprecated", reports=(rules.DEPRECATED_SET, rules.DEPRECATED_UNSET))
-def check_deprecated(scope: Scope) -> None:
-    old, new = scope.pair("deprecated", False)
-    if old is not new:
-        if new is True:
-            scope.report(rules.DEPRECATED_SET, "deprecated", "now deprecated")
-        else:
-            scope.report(rules.DEPRECATED_UNSET, "deprecated", "no longer deprecated")
-
-
 @explains("default", reports=(rules.DEFAULT_CHANGED,))
 def check_default(scope: Scope) -> None:
     old, new = scope.pair("default")
@@ -473,14 +467,22 @@ CHECKS: tuple[KeywordCheck, ...] = (
     check_pattern,
     *(bound(rule) for rule in rules.BOUNDS),
     check_multiple_of,
-    check_unique_items,
+    switch(
+        "uniqueItems",
+        (rules.UNIQUE_ITEMS_ADDED, "items must now be unique"),
+        (rules.UNIQUE_ITEMS_REMOVED, "items may now repeat"),
+    ),
     check_enum,
     check_properties,
     check_additional_properties,
     check_items,
     check_prefix_items,
     *(alternatives(rule) for rule in rules.ALTERNATIVES),
-    check_deprecated,
+    switch(
+        "deprecated",
+        (rules.DEPRECATED_SET, "now deprecated"),
+        (rules.DEPRECATED_UNSET, "no longer deprecated"),
+    ),
     check_default,
 )
 EXPLAINED = frozenset().union(*(check.keywords for check in CHECKS))
