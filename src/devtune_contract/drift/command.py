@@ -28,7 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base", help="the pinned contract (default: the openapi.json this package ships)"
     )
-    parser.add_argument("--format", choices=sorted(FORMATS), default="text")
+    parser.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="of the report (default: text); --list-rules prints text, json or markdown",
+    )
     parser.add_argument(
         "--fail-on",
         choices=sorted(FAIL_ON),

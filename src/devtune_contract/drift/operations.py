@@ -136,6 +136,7 @@ class OperationCheck:
 
 
 def reports(*reported: Rule | Toggle) -> Callable[[Check], OperationCheck]:
+    """Declare the rules a check reports: the check becomes an ``OperationCheck`` for ``CHECKS``."""
     flat = tuple(
         rule
         for entry in reported

@@ -86,13 +86,16 @@ class Scope:
         self.comparer.findings.add(reported, self.where.at(keyword), message)
 
 
+Check = Callable[[Scope], None]
+
+
 @attrs.frozen
 class KeywordCheck:
     """A check, the keywords it explains and the rules it may report."""
 
     keywords: frozenset[str]
     reports: tuple[Sided | Rule, ...]
-    check: Callable[[Scope], None]
+    check: Check
 
     def rules_on(self, side: Side) -> tuple[Rule, ...]:
         """The rules this check may report on ``side``: what a failure of it is blamed on."""
@@ -101,9 +104,6 @@ class KeywordCheck:
             r for r in self.reports if isinstance(r, Rule) and r.direction in (side, "both")
         )
         return (*sided, *one_sided)
-
-
-Check = Callable[[Scope], None]
 
 
 def explains(*keywords: str, reports: tuple[Sided | Rule, ...]) -> Callable[[Check], KeywordCheck]:
