@@ -25,7 +25,7 @@ from devtune_contract.drift.model import (
     malformed,
 )
 from devtune_contract.drift.resolve import Resolver
-from devtune_contract.drift.rules import Toggle
+from devtune_contract.drift.rules import Family, Toggle, members
 from devtune_contract.drift.schemas import SchemaComparer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -135,13 +135,9 @@ class OperationCheck:
     check: Check
 
 
-def reports(*reported: Rule | Toggle) -> Callable[[Check], OperationCheck]:
+def reports(*reported: Family) -> Callable[[Check], OperationCheck]:
     """Declare the rules a check reports: the check becomes an ``OperationCheck`` for ``CHECKS``."""
-    flat = tuple(
-        rule
-        for entry in reported
-        for rule in ((entry.set, entry.unset) if isinstance(entry, Toggle) else (entry,))
-    )
+    flat = tuple(rule for family in reported for rule in members(family))
     return lambda check: OperationCheck(flat, check)
 
 
@@ -208,8 +204,7 @@ def collect_parameters(
 
 @reports(
     rules.PARAMETER_REMOVED,
-    rules.REQUIRED_PARAMETER_ADDED,
-    rules.OPTIONAL_PARAMETER_ADDED,
+    rules.PARAMETER_ADDED,
     rules.PARAMETER_REQUIRED,
     rules.PARAMETER_DEPRECATED,
     rules.PARAMETER_ALLOW_EMPTY_VALUE,
@@ -232,7 +227,7 @@ def compare_parameters(pair: OperationPair) -> None:
         if key in matched or key[0] == "path":
             continue
         required = bool(new_parameter.get("required"))
-        rule = rules.REQUIRED_PARAMETER_ADDED if required else rules.OPTIONAL_PARAMETER_ADDED
+        rule = rules.PARAMETER_ADDED.of(required)
         kind = "required" if required else "optional"
         at = pair.where.at("parameters").named(f"{key[0]} parameter {new_parameter.get('name')!r}")
         pair.findings.add(rule, at, f"new {kind} parameter")
@@ -312,8 +307,7 @@ BODY_FIELDS = frozenset({"required", "content"})
 
 
 @reports(
-    rules.REQUIRED_BODY_ADDED,
-    rules.OPTIONAL_BODY_ADDED,
+    rules.BODY_ADDED,
     rules.BODY_REMOVED,
     rules.BODY_REQUIRED,
     rules.MEDIA_TYPE_REMOVED.request,
@@ -327,7 +321,7 @@ def compare_request_body(pair: OperationPair) -> None:
     new = pair.new_object(new_node, where)
     if old_node is None:
         required = bool(new.get("required"))
-        rule = rules.REQUIRED_BODY_ADDED if required else rules.OPTIONAL_BODY_ADDED
+        rule = rules.BODY_ADDED.of(required)
         message = f"new {'required' if required else 'optional'} request body"
         pair.findings.add(rule, where, message)
         return
@@ -350,8 +344,7 @@ HEADER_FIELDS = frozenset({"required", "deprecated", "schema", "content"})
     rules.SUCCESS_STATUS_REMOVED,
     rules.OTHER_STATUS_REMOVED,
     rules.STATUS_ADDED,
-    rules.REQUIRED_HEADER_REMOVED,
-    rules.OPTIONAL_HEADER_REMOVED,
+    rules.HEADER_REMOVED,
     rules.HEADER_REQUIRED,
     rules.HEADER_DEPRECATED,
     rules.HEADER_ADDED,
@@ -396,7 +389,7 @@ def compare_headers(
         header = pair.old_object(node, at)
         if name.lower() not in new_by_name:
             required = bool(header.get("required"))
-            rule = rules.REQUIRED_HEADER_REMOVED if required else rules.OPTIONAL_HEADER_REMOVED
+            rule = rules.HEADER_REMOVED.of(required)
             kind = "required" if required else "optional"
             pair.findings.add(rule, at, f"{kind} header removed")
             continue

@@ -101,6 +101,54 @@ def toggle(
     )
 
 
+@attrs.frozen
+class Split:
+    """One change, a rule for each answer to one question (required? in a closed object?)."""
+
+    yes: Rule
+    no: Rule
+
+    def of(self, answer: bool) -> Rule:
+        return self.yes if answer else self.no
+
+
+def required_or_optional(
+    direction: Side, change: str, required: Level, optional: Level, description: str
+) -> Split:
+    """``{direction}-required-{change}`` and ``-optional-``; ``{}`` in ``description`` is which."""
+    return Split(
+        declare(
+            f"{direction}-required-{change}", required, direction, description.format("required")
+        ),
+        declare(
+            f"{direction}-optional-{change}", optional, direction, description.format("optional")
+        ),
+    )
+
+
+def closed_or_open(
+    direction: Side, change: str, closed: Level, other: Level, description: str
+) -> Split:
+    """``{direction}-{change}``, and ``-closed-object-`` where ``additionalProperties: false``."""
+    rest = declare(f"{direction}-{change}", other, direction, description)
+    qualified = f"{description}, in an object with `additionalProperties: false`"
+    return Split(declare(f"{direction}-closed-object-{change}", closed, direction, qualified), rest)
+
+
+Family = Rule | Sided | Toggle | Split
+
+
+def members(family: Family) -> tuple[Rule, ...]:
+    """The rules of the table a declaration stands for."""
+    if isinstance(family, Rule):
+        return (family,)
+    if isinstance(family, Sided):
+        return family.request, family.response
+    if isinstance(family, Toggle):
+        return family.set, family.unset
+    return family.yes, family.no
+
+
 # --- the operation and its path ---------------------------------------------------------------
 
 METHOD_REMOVED = declare("method-removed", BREAKING, "both", "the path survives, the method not")
@@ -114,10 +162,7 @@ PATH_PARAMETER_REMOVED = declare(
     "path-parameter-removed", BREAKING, "request", "a path parameter is gone from the path"
 )
 OPERATION_ID_CHANGED = declare(
-    "operation-id-changed",
-    WARNING,
-    "both",
-    "operationId changed: the wire is the same, generated code renames the call",
+    "operation-id-changed", WARNING, "both", "same wire, but generated code renames the call"
 )
 TAGS_CHANGED = declare("tags-changed", COMPATIBLE, "both", "tags changed (grouping only)")
 OPERATION_DEPRECATED = toggle(
@@ -132,11 +177,8 @@ PARAMETER_REMOVED = declare(
     "request",
     "a query, header or cookie parameter is gone (clients still send it)",
 )
-REQUIRED_PARAMETER_ADDED = declare(
-    "request-required-parameter-added", BREAKING, "request", "a new required parameter"
-)
-OPTIONAL_PARAMETER_ADDED = declare(
-    "request-optional-parameter-added", COMPATIBLE, "request", "a new optional parameter"
+PARAMETER_ADDED = required_or_optional(
+    "request", "parameter-added", BREAKING, COMPATIBLE, "new {} parameter"
 )
 PARAMETER_REQUIRED = toggle(
     "request-parameter",
@@ -172,10 +214,7 @@ PARAMETER_ALLOW_RESERVED = toggle(
     when_unset=BREAKING,
 )
 PARAMETER_SERIALIZATION_CHANGED = declare(
-    "request-parameter-serialization-changed",
-    BREAKING,
-    "request",
-    "a parameter's style or explode changed: clients encode it the old way",
+    "request-parameter-serialization-changed", BREAKING, "request", "`style` or `explode` changed"
 )
 
 # --- bodies and responses ---------------------------------------------------------------------
@@ -183,11 +222,8 @@ PARAMETER_SERIALIZATION_CHANGED = declare(
 MEDIA_TYPE_REMOVED = sided("media-type-removed", BREAKING, BREAKING, "a body's media type is gone")
 # A response in a type old clients cannot read, if they ever receive it.
 MEDIA_TYPE_ADDED = sided("media-type-added", COMPATIBLE, WARNING, "a body gained a media type")
-REQUIRED_BODY_ADDED = declare(
-    "request-required-body-added", BREAKING, "request", "a new required request body"
-)
-OPTIONAL_BODY_ADDED = declare(
-    "request-optional-body-added", COMPATIBLE, "request", "a new optional request body"
+BODY_ADDED = required_or_optional(
+    "request", "body-added", BREAKING, COMPATIBLE, "new {} request body"
 )
 BODY_REMOVED = declare(
     "request-body-removed", WARNING, "request", "the request body is gone (clients still send one)"
@@ -204,22 +240,13 @@ SUCCESS_STATUS_REMOVED = declare(
     "response-success-status-removed", BREAKING, "response", "a documented 2xx response is gone"
 )
 OTHER_STATUS_REMOVED = declare(
-    "response-other-status-removed",
-    WARNING,
-    "response",
-    "a documented response other than 2xx is gone",
+    "response-other-status-removed", WARNING, "response", "a documented non-2xx response is gone"
 )
 STATUS_ADDED = declare(
-    "response-status-added",
-    WARNING,
-    "response",
-    "a new response status (old clients see it as unexpected)",
+    "response-status-added", WARNING, "response", "a new status: old clients do not expect it"
 )
-REQUIRED_HEADER_REMOVED = declare(
-    "response-required-header-removed", BREAKING, "response", "a required response header is gone"
-)
-OPTIONAL_HEADER_REMOVED = declare(
-    "response-optional-header-removed", WARNING, "response", "an optional response header is gone"
+HEADER_REMOVED = required_or_optional(
+    "response", "header-removed", BREAKING, WARNING, "{} header removed from a response"
 )
 # A header no longer promised is a widening of what the client receives.
 HEADER_REQUIRED = toggle(
@@ -262,10 +289,7 @@ FORMAT_CHANGED = sided("format-changed", BREAKING, BREAKING, "`format` changed")
 # Clients send canonical UUIDs, which still match; one sending another spelling (upper case,
 # braces) the server accepted as a uuid may now be refused.
 UUID_PATTERN = declare(
-    "request-uuid-pattern",
-    WARNING,
-    "request",
-    "`pattern` added to a uuid, and every canonical UUID matches it",
+    "request-uuid-pattern", WARNING, "request", "a uuid got a `pattern` all canonical UUIDs match"
 )
 PATTERN_ADDED = narrowing("pattern-added", "`pattern` added")
 PATTERN_REMOVED = widening("pattern-removed", "`pattern` removed")
@@ -313,39 +337,18 @@ ENUM_CHANGED = sided("enum-changed", BREAKING, BREAKING, "`enum` values both add
 PROPERTY_BECAME_REQUIRED = narrowing("property-became-required", "a property became required")
 PROPERTY_BECAME_OPTIONAL = widening("property-became-optional", "a property is no longer required")
 # Old clients still send a property removed from a request: ignored where extras are allowed.
-REQUEST_PROPERTY_REMOVED = declare(
-    "request-property-removed",
-    WARNING,
-    "request",
-    "a property is gone (clients still send it)",
+REQUEST_PROPERTY_REMOVED = closed_or_open(
+    "request", "property-removed", BREAKING, WARNING, "a property is gone (clients still send it)"
 )
-REQUEST_CLOSED_PROPERTY_REMOVED = declare(
-    "request-closed-object-property-removed",
-    BREAKING,
-    "request",
-    "a property is gone where extras are forbidden (clients still send it)",
+REQUEST_PROPERTY_ADDED = required_or_optional(
+    "request", "property-added", BREAKING, COMPATIBLE, "new {} property in a request"
 )
-REQUIRED_PROPERTY_ADDED = declare(
-    "request-required-property-added", BREAKING, "request", "a new required property"
-)
-OPTIONAL_PROPERTY_ADDED = declare(
-    "request-optional-property-added", COMPATIBLE, "request", "a new optional property"
-)
-REQUIRED_PROPERTY_REMOVED = declare(
-    "response-required-property-removed", BREAKING, "response", "a required property is gone"
-)
-OPTIONAL_PROPERTY_REMOVED = declare(
-    "response-optional-property-removed", WARNING, "response", "an optional property is gone"
+RESPONSE_PROPERTY_REMOVED = required_or_optional(
+    "response", "property-removed", BREAKING, WARNING, "{} property removed from a response"
 )
 # A property old clients never saw: harmless unless the old schema forbade extras.
-RESPONSE_PROPERTY_ADDED = declare(
-    "response-property-added", COMPATIBLE, "response", "a new property"
-)
-RESPONSE_CLOSED_PROPERTY_ADDED = declare(
-    "response-closed-object-property-added",
-    BREAKING,
-    "response",
-    "a new property where extras were forbidden",
+RESPONSE_PROPERTY_ADDED = closed_or_open(
+    "response", "property-added", BREAKING, COMPATIBLE, "a new property"
 )
 ADDITIONAL_PROPERTIES_ALLOWED = widening(
     "additional-properties-allowed", "`additionalProperties: false` removed"
@@ -394,13 +397,10 @@ DOCUMENTATION_CHANGED = declare(
     "documentation-changed",
     COMPATIBLE,
     "both",
-    "description, summary, title, example(s), externalDocs or x-* changed",
+    "documentation only: description, summary, title, example(s), externalDocs, x-*",
 )
 # The fallback, and the only rule at this level: a difference no other rule explains (a keyword
 # no rule reads, a bound that is not a number, prefixItems of another length).
 UNCLASSIFIED = declare(
-    "unclassified",
-    Level.UNCLASSIFIED,
-    "both",
-    "a difference no rule explains: fails the run unless --allow-unclassified",
+    "unclassified", Level.UNCLASSIFIED, "both", "no rule explains it; fails unless allowed"
 )

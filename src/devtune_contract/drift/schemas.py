@@ -20,7 +20,7 @@ from devtune_contract.drift.findings import Findings, blame
 from devtune_contract.drift.model import Location, Rule, Side, as_list
 from devtune_contract.drift.normalize import canonical, normalize
 from devtune_contract.drift.resolve import Resolver
-from devtune_contract.drift.rules import Sided
+from devtune_contract.drift.rules import Family, Sided, members
 
 Types = frozenset[str] | None  # None: any type
 
@@ -94,19 +94,20 @@ class KeywordCheck:
     """A check, the keywords it explains and the rules it may report."""
 
     keywords: frozenset[str]
-    reports: tuple[Sided | Rule, ...]
+    reports: tuple[Family, ...]
     check: Check
 
     def rules_on(self, side: Side) -> tuple[Rule, ...]:
         """The rules this check may report on ``side``: what a failure of it is blamed on."""
-        sided = (r.on(side) for r in self.reports if isinstance(r, Sided))
-        one_sided = (
-            r for r in self.reports if isinstance(r, Rule) and r.direction in (side, "both")
+        return tuple(
+            rule
+            for family in self.reports
+            for rule in members(family)
+            if rule.direction in (side, "both")
         )
-        return (*sided, *one_sided)
 
 
-def explains(*keywords: str, reports: tuple[Sided | Rule, ...]) -> Callable[[Check], KeywordCheck]:
+def explains(*keywords: str, reports: tuple[Family, ...]) -> Callable[[Check], KeywordCheck]:
     def register(check: Check) -> KeywordCheck:
         return KeywordCheck(frozenset(keywords), reports, check)
 
@@ -340,13 +341,9 @@ def check_enum(scope: Scope) -> None:
         rules.PROPERTY_BECAME_REQUIRED,
         rules.PROPERTY_BECAME_OPTIONAL,
         rules.REQUEST_PROPERTY_REMOVED,
-        rules.REQUEST_CLOSED_PROPERTY_REMOVED,
-        rules.REQUIRED_PROPERTY_ADDED,
-        rules.OPTIONAL_PROPERTY_ADDED,
-        rules.REQUIRED_PROPERTY_REMOVED,
-        rules.OPTIONAL_PROPERTY_REMOVED,
+        rules.REQUEST_PROPERTY_ADDED,
+        rules.RESPONSE_PROPERTY_REMOVED,
         rules.RESPONSE_PROPERTY_ADDED,
-        rules.RESPONSE_CLOSED_PROPERTY_ADDED,
     ),
 )
 def check_properties(scope: Scope) -> None:
@@ -374,10 +371,10 @@ def property_removed(scope: Scope, name: str, was_required: bool, label: str) ->
     if scope.side == "request":
         # Old clients still send it: refused where extra properties are, else maybe ignored.
         closed = scope.new.get("additionalProperties") is False
-        rule = rules.REQUEST_CLOSED_PROPERTY_REMOVED if closed else rules.REQUEST_PROPERTY_REMOVED
+        rule = rules.REQUEST_PROPERTY_REMOVED.of(closed)
         findings.add(rule, where, "removed (clients still send it)")
     else:
-        rule = rules.REQUIRED_PROPERTY_REMOVED if was_required else rules.OPTIONAL_PROPERTY_REMOVED
+        rule = rules.RESPONSE_PROPERTY_REMOVED.of(was_required)
         kind = "required" if was_required else "optional"
         findings.add(rule, where, f"{kind} property removed")
 
@@ -386,12 +383,12 @@ def property_added(scope: Scope, name: str, required: bool, label: str) -> None:
     where = scope.where.at("properties", name, label=label)
     findings = scope.comparer.findings
     if scope.side == "request":
-        rule = rules.REQUIRED_PROPERTY_ADDED if required else rules.OPTIONAL_PROPERTY_ADDED
+        rule = rules.REQUEST_PROPERTY_ADDED.of(required)
         kind = "required" if required else "optional"
         findings.add(rule, where, f"new {kind} property")
     else:
         closed = scope.old.get("additionalProperties") is False
-        rule = rules.RESPONSE_CLOSED_PROPERTY_ADDED if closed else rules.RESPONSE_PROPERTY_ADDED
+        rule = rules.RESPONSE_PROPERTY_ADDED.of(closed)
         findings.add(rule, where, "new property")
 
 
