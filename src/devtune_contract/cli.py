@@ -1,20 +1,30 @@
-"""``devtune-contract``: run the reference server or seed its database.
+"""``devtune-contract``: the reference server, its seeding, the contract suite and drift.
 
 devtune-contract serve --port 8000 --db state.sqlite
 devtune-contract seed --db state.sqlite --scopes webhooks.read
-devtune-contract check [-k rotation ...]
+devtune-contract check [--env-file demo.env] [-k rotation ...]
 devtune-contract drift https://docs.example.com/openapi.json --format github
+
+Each command imports only what it needs: ``check --help`` answers without importing pytest,
+the server or the drift report.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
-from devtune_contract.drift import command as drift_command
 from devtune_contract.errors import CommandError
+
+DESCRIPTION = (
+    "The DevTune contract kit: a reference server of DevTune's webhook API, the contract suite "
+    "that checks a server against the published contract, and the upstream drift report."
+)
+DISTRIBUTION = "devtune-contract"
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -29,11 +39,23 @@ def seed(args: argparse.Namespace) -> int:
     return add_credentials(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="devtune-contract", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+def version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
-    run = commands.add_parser("serve", help="run the reference server")
+
+def build_parser() -> argparse.ArgumentParser:
+    from devtune_contract.drift import command as drift_command
+
+    parser = argparse.ArgumentParser(prog="devtune-contract", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
+
+    run = commands.add_parser("serve", help="run the reference server, with demo credentials")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--db", type=Path, help="SQLite file (default: a fresh temporary one)")
@@ -48,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=serve)
 
-    add = commands.add_parser("seed", help="create a webhook and an API key")
+    add = commands.add_parser(
+        "seed", help="add a webhook and an API key to a reference server's database"
+    )
     add.add_argument("--db", type=Path, required=True)
     add.add_argument("--project", help="existing project id (default: a new project)")
     add.add_argument("--name", default="seeded", help="name of a new project")
@@ -58,19 +82,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     suite = commands.add_parser(
         "check",
-        help="run the contract suite against DEVTUNE_BASE_URL (or the embedded server); "
-        "arguments after `check` go to pytest",
+        help="run the contract suite against a server (see check --help)",
     )
     suite.set_defaults(handler=lambda args: check([]))
 
-    drift = commands.add_parser("drift", help="what changed upstream, and does it break clients")
+    drift = commands.add_parser(
+        "drift", help="report upstream changes to the contract and what they break"
+    )
     drift_command.add_arguments(drift)
     drift.set_defaults(handler=drift_command.run)
     return parser
 
 
-def check(pytest_args: Sequence[str]) -> int:
-    """``devtune-contract check [PYTEST ARGS]``: the contract suite (needs the suite extra)."""
+def check(arguments: Sequence[str]) -> int:
+    """``devtune-contract check [OPTIONS] [PYTEST ARGS]``: the contract suite (its extra)."""
+    from devtune_contract.check_command import PROG, parse, usage
+
+    request = parse(arguments, os.environ)
+    if request.show_help:
+        sys.stdout.write(usage())
+        return 0
+    for warning in request.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     try:
         from devtune_contract.suite.runner import check as run_suite
     except ImportError as error:
@@ -81,14 +114,14 @@ def check(pytest_args: Sequence[str]) -> int:
         )
         return 2
     try:
-        return run_suite(pytest_args)
+        return run_suite(request.pytest_args, request.sources)
     except KeyboardInterrupt:
         return 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["check"]:  # everything after `check` belongs to pytest, untouched
+    if arguments[:1] == ["check"]:  # the suite's own options, and pytest's (check --help)
         return check(arguments[1:])
     args = build_parser().parse_args(argv)
     try:

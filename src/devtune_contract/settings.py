@@ -1,9 +1,14 @@
-"""The suite's settings: read once from ``DEVTUNE_*`` variables into one frozen object.
+"""The suite's settings: each ``DEVTUNE_*`` setting declared once, read once into one object.
 
 Every check, budget and report reads from :class:`Settings`; nothing else looks at the
-environment. Invariants are attrs validators, so ``attrs.evolve`` cannot bypass them. Bad
-values raise :class:`SettingsError` with a one-line message that names the variable and never
-shows a credential.
+environment. Each field of :class:`Settings` is the whole declaration of its setting: the
+attrs default, and, in its metadata, a :class:`Setting` with how its text is read and what it
+means. :data:`SETTINGS` collects them, and ``Settings.from_env``, ``check --help`` and the
+table in ``docs/qa.md`` are all made from it, so code, help and docs cannot disagree.
+
+Invariants are attrs validators, so ``attrs.evolve`` cannot bypass them. Bad values raise
+:class:`SettingsError` with a one-line message that names the variable and never shows a
+credential.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
 PRODUCTION_HOST = "devtune.ai"
-T = TypeVar("T")
+PREFIX = "DEVTUNE_"
 PACE_PATTERN = re.compile(r"(\d+)/(\d+(?:\.\d+)?)")
+_DECLARATION = "devtune_contract.setting"
 
 
 class SettingsError(Exception):
@@ -50,6 +56,107 @@ class Pace:
         return cls(int(match.group(1)), float(match.group(2)))
 
 
+@attrs.frozen
+class Kind:
+    """How a setting's text becomes a value, and how a value is written for people."""
+
+    read: Callable[[str, str], Any]  # (variable, text without surrounding blanks) -> value
+    show: Callable[[Any], str]
+    metavar: str
+
+
+def _number(kind: Callable[[str], Any]) -> Callable[[str, str], Any]:
+    def read(variable: str, text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            raise SettingsError(f"{variable} must be a number, got {text!r}") from None
+
+    return read
+
+
+def _flag(variable: str, text: str) -> bool:
+    raw = text.lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no"):
+        raise SettingsError(f"{variable} must be 1 or 0, got {raw!r}")
+    return raw in ("1", "true", "yes")
+
+
+def _switch(variable: str, text: str) -> bool:
+    raw = text.lower()
+    if raw not in ("on", "off", "0", "1", "true", "false", "yes", "no"):
+        raise SettingsError(f"{variable} must be on or off, got {raw!r}")
+    return raw in ("on", "1", "true", "yes")
+
+
+def _names(variable: str, text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+TEXT = Kind(lambda variable, text: text, _shown, "TEXT")
+SECONDS = Kind(_number(float), lambda value: f"{value:g}", "SECONDS")
+COUNT = Kind(_number(int), _shown, "N")
+FLAG = Kind(_flag, lambda value: "1" if value else "0", "0|1")
+SWITCH = Kind(_switch, lambda value: "on" if value else "off", "on|off")
+NAMES = Kind(_names, lambda value: ",".join(value) or "none", "NAME,...")
+PACE = Kind(lambda variable, text: Pace.parse(text), _shown, "REQUESTS/SECONDS")
+DIRECTORY = Kind(lambda variable, text: Path(text), _shown, "DIR")
+
+
+@attrs.frozen
+class Setting:
+    """One ``DEVTUNE_*`` setting, as declared in the metadata of its :class:`Settings` field.
+
+    ``field`` and ``default`` come from the field itself (see :data:`SETTINGS`); a secret
+    setting (a key) is never accepted as a flag, because a command line lands in shell
+    history and in ``ps``.
+    """
+
+    doc: str
+    kind: Kind
+    shown_default: str | None = None  # words for a default its kind cannot show ("random")
+    metavar: str | None = None
+    secret: bool = False
+    field: str = ""
+    default: Any = None
+
+    @property
+    def variable(self) -> str:
+        return PREFIX + self.field.upper()
+
+    @property
+    def option(self) -> str:
+        """``--base-url`` for ``DEVTUNE_BASE_URL``: the flag's spelling, also for a secret."""
+        return "--" + self.field.replace("_", "-")
+
+    @property
+    def flag(self) -> str | None:
+        """The command-line flag of ``check``, or None for a secret (refused as a flag)."""
+        return None if self.secret else self.option
+
+    @property
+    def placeholder(self) -> str:
+        return self.metavar or self.kind.metavar
+
+    @property
+    def default_text(self) -> str:
+        return self.shown_default or self.kind.show(self.default)
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        """The value ``environ`` gives this setting; blank or unset means the default."""
+        text = environ.get(self.variable, "").strip()
+        return self.kind.read(self.variable, text) if text else self.default
+
+
+def declare(doc: str, kind: Kind = TEXT, **options: Any) -> dict[str, Setting]:
+    """A :class:`Settings` field's metadata: what its setting means and how it is read."""
+    return {_DECLARATION: Setting(doc, kind, **options)}
+
+
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if not value > 0:
         raise SettingsError(f"{_variable(attribute)} must be positive, got {value!r}")
@@ -61,39 +168,187 @@ def _not_negative(instance: Any, attribute: attrs.Attribute[Any], value: float) 
 
 
 def _variable(attribute: attrs.Attribute[Any]) -> str:
-    return "DEVTUNE_" + attribute.name.upper()
+    return PREFIX + attribute.name.upper()
 
 
 def _without_trailing_slash(url: str | None) -> str | None:
     return url.rstrip("/") if url else url
 
 
+REQUIRED_REMOTELY = "required with DEVTUNE_BASE_URL"
+
+
 @attrs.frozen
 class Settings:
     """Where the suite points and how far it may go. Times are in seconds."""
 
-    base_url: str | None = attrs.field(default=None, converter=_without_trailing_slash)
-    api_key: str | None = attrs.field(default=None, repr=False)
-    project_id: str | None = None
-    webhook_id: str | None = None
-    readonly_api_key: str | None = attrs.field(default=None, repr=False)
-    foreign_project_id: str | None = None
-    foreign_webhook_id: str | None = attrs.field(default=None)
-    request_timeout: float = attrs.field(default=10.0, validator=_positive)
-    deadline: float = attrs.field(default=600.0, validator=_positive)
-    clock_skew: float = attrs.field(default=300.0, validator=_positive)
-    max_rotations: int = attrs.field(default=10, validator=_not_negative)
-    probe: bool = True
-    probe_max_requests: int = attrs.field(default=200, validator=_not_negative)
-    max_reset_wait: float = attrs.field(default=60.0, validator=_positive)
-    require_rate_limit: bool = False
-    allow_production: bool = False
-    max_examples: int = attrs.field(default=25, validator=_positive)
-    seed: int | None = None
-    checks: tuple[str, ...] = ()  # only these checks, by name (empty: all)
-    exclude_checks: tuple[str, ...] = ()
-    pace: Pace | None = None
-    report_dir: Path = Path("reports")
+    base_url: str | None = attrs.field(
+        default=None,
+        converter=_without_trailing_slash,
+        metadata=declare(
+            "the API under test, including its /api/v2 prefix; unset, the suite starts the "
+            "reference server on a free loopback port with fresh demo data and runs against it",
+            shown_default="embedded server",
+            metavar="URL",
+        ),
+    )
+    api_key: str | None = attrs.field(
+        default=None,
+        repr=False,
+        metadata=declare(
+            f"a key with webhooks.write on DEVTUNE_PROJECT_ID ({REQUIRED_REMOTELY})",
+            secret=True,
+        ),
+    )
+    project_id: str | None = attrs.field(
+        default=None,
+        metadata=declare(f"the project of that key ({REQUIRED_REMOTELY})", metavar="ID"),
+    )
+    webhook_id: str | None = attrs.field(
+        default=None,
+        metadata=declare(
+            f"a webhook of that project the suite may rotate ({REQUIRED_REMOTELY})",
+            metavar="ID",
+        ),
+    )
+    readonly_api_key: str | None = attrs.field(
+        default=None,
+        repr=False,
+        metadata=declare(
+            "a key of the same project without webhooks.write; unset, its tests are skipped",
+            secret=True,
+        ),
+    )
+    foreign_project_id: str | None = attrs.field(
+        default=None,
+        metadata=declare(
+            "a project the key does NOT belong to, for the object-level authorization tests",
+            metavar="ID",
+        ),
+    )
+    foreign_webhook_id: str | None = attrs.field(
+        default=None,
+        metadata=declare(
+            "a DISPOSABLE webhook of that project: a server with broken object-level "
+            "authorization really rotates it, and a 200 there counts against "
+            "DEVTUNE_MAX_ROTATIONS",
+            metavar="ID",
+        ),
+    )
+    request_timeout: float = attrs.field(
+        default=10.0,
+        validator=_positive,
+        metadata=declare(
+            "seconds per request; a hanging server fails with one clear line", SECONDS
+        ),
+    )
+    max_body_bytes: int = attrs.field(
+        default=8 * 1024 * 1024,
+        validator=_positive,
+        metadata=declare(
+            "a response body over this size fails as such and is not read further",
+            COUNT,
+            shown_default="8388608 (8 MiB)",
+            metavar="BYTES",
+        ),
+    )
+    deadline: float = attrs.field(
+        default=600.0,
+        validator=_positive,
+        metadata=declare("seconds for the whole run", SECONDS),
+    )
+    clock_skew: float = attrs.field(
+        default=300.0,
+        validator=_positive,
+        metadata=declare(
+            "allowed distance in seconds of meta.timestamp and X-RateLimit-Reset from this "
+            "machine's clock",
+            SECONDS,
+        ),
+    )
+    max_rotations: int = attrs.field(
+        default=10,
+        validator=_not_negative,
+        metadata=declare(
+            "the most the run may rotate the designated and foreign webhooks; the default run "
+            "needs 6",
+            COUNT,
+        ),
+    )
+    probe: bool = attrs.field(
+        default=True,
+        metadata=declare("off turns the quota-spending 429 probe off (for a shared key)", SWITCH),
+    )
+    probe_max_requests: int = attrs.field(
+        default=200,
+        validator=_not_negative,
+        metadata=declare(
+            "requests the 429 probe may send (to an unknown webhook: nothing rotates); 0 = off",
+            COUNT,
+        ),
+    )
+    max_reset_wait: float = attrs.field(
+        default=65.0,
+        validator=_positive,
+        metadata=declare(
+            "longest wait in seconds for X-RateLimit-Reset after a 429; the default covers "
+            "one documented 60 s window plus the suite's 0.5 s margin",
+            SECONDS,
+        ),
+    )
+    require_rate_limit: bool = attrs.field(
+        default=False,
+        metadata=declare(
+            '1 turns "no 429 within the probe budget" from a skip into a failure', FLAG
+        ),
+    )
+    allow_production: bool = attrs.field(
+        default=False,
+        metadata=declare(
+            "the suite refuses devtune.ai (and its subdomains) unless this is 1", FLAG
+        ),
+    )
+    max_examples: int = attrs.field(
+        default=25,
+        validator=_positive,
+        metadata=declare("hypothesis examples per generated test", COUNT),
+    )
+    seed: int | None = attrs.field(
+        default=None,
+        metadata=declare(
+            "fixes the generated requests; every run prints the seed it used",
+            COUNT,
+            shown_default="random",
+        ),
+    )
+    checks: tuple[str, ...] = attrs.field(
+        default=(),
+        metadata=declare(
+            "comma-separated check names: run only these (names as in the summary)",
+            NAMES,
+            shown_default="all",
+        ),
+    )
+    exclude_checks: tuple[str, ...] = attrs.field(
+        default=(),
+        metadata=declare("comma-separated check names to leave out", NAMES),
+    )
+    pace: Pace | None = attrs.field(
+        default=None,
+        metadata=declare(
+            "client-side pacing, e.g. 100/60 keeps the run inside a 100/min plan (and turns "
+            "the probe off)",
+            PACE,
+        ),
+    )
+    report_dir: Path = attrs.field(
+        default=Path("reports"),
+        metadata=declare(
+            "where contract-junit.xml and contract-summary.json go (even when other settings "
+            "are bad)",
+            DIRECTORY,
+        ),
+    )
 
     @base_url.validator
     def _check_target(self, attribute: attrs.Attribute[Any], url: str | None) -> None:
@@ -162,71 +417,49 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        reader = _Reader(env)
-        pace = reader.text("DEVTUNE_PACE")
-        return cls(
-            base_url=reader.text("DEVTUNE_BASE_URL"),
-            api_key=reader.text("DEVTUNE_API_KEY"),
-            project_id=reader.text("DEVTUNE_PROJECT_ID"),
-            webhook_id=reader.text("DEVTUNE_WEBHOOK_ID"),
-            readonly_api_key=reader.text("DEVTUNE_READONLY_API_KEY"),
-            foreign_project_id=reader.text("DEVTUNE_FOREIGN_PROJECT_ID"),
-            foreign_webhook_id=reader.text("DEVTUNE_FOREIGN_WEBHOOK_ID"),
-            request_timeout=reader.number("DEVTUNE_REQUEST_TIMEOUT", float, 10.0),
-            deadline=reader.number("DEVTUNE_DEADLINE", float, 600.0),
-            clock_skew=reader.number("DEVTUNE_CLOCK_SKEW", float, 300.0),
-            max_rotations=reader.number("DEVTUNE_MAX_ROTATIONS", int, 10),
-            probe=reader.switch("DEVTUNE_PROBE"),
-            probe_max_requests=reader.number("DEVTUNE_PROBE_MAX_REQUESTS", int, 200),
-            max_reset_wait=reader.number("DEVTUNE_MAX_RESET_WAIT", float, 60.0),
-            require_rate_limit=reader.flag("DEVTUNE_REQUIRE_RATE_LIMIT"),
-            allow_production=reader.flag("DEVTUNE_ALLOW_PRODUCTION"),
-            max_examples=reader.number("DEVTUNE_MAX_EXAMPLES", int, 25),
-            seed=reader.optional_number("DEVTUNE_SEED"),
-            checks=reader.names("DEVTUNE_CHECKS"),
-            exclude_checks=reader.names("DEVTUNE_EXCLUDE_CHECKS"),
-            pace=None if pace is None else Pace.parse(pace),
-            report_dir=report_dir_from_env(env),
-        )
+        return cls(**{setting.field: setting.read(env) for setting in SETTINGS})
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    attrs.evolve(attribute.metadata[_DECLARATION], field=attribute.name, default=attribute.default)
+    for attribute in attrs.fields(Settings)
+)
+BY_VARIABLE: dict[str, Setting] = {setting.variable: setting for setting in SETTINGS}
 
 
 def report_dir_from_env(environ: Mapping[str, str]) -> Path:
     """``DEVTUNE_REPORT_DIR`` alone: reports are written even when other settings are bad."""
-    return Path(environ.get("DEVTUNE_REPORT_DIR", "").strip() or "reports")
+    directory: Path = BY_VARIABLE["DEVTUNE_REPORT_DIR"].read(environ)
+    return directory
 
 
 @attrs.frozen
-class _Reader:
-    env: Mapping[str, str]
+class SettingsSources:
+    """Where one run's settings come from, strongest first: flags, environment, env file.
 
-    def text(self, name: str) -> str | None:
-        value = self.env.get(name, "").strip()
-        return value or None
+    Each layer maps variable names to text. A blank value counts as unset and lets a weaker
+    layer (or the default) show through, as a blank variable always has. ``problem`` is a
+    refusal met while collecting the layers (a key given as a flag, an unreadable file): it
+    is raised as a :class:`SettingsError` when the settings are read, so the run reports it
+    like any bad setting, in the report directory the layers name.
+    """
 
-    def number(self, name: str, kind: Callable[[str], T], default: T) -> T:
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            return kind(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    flags: Mapping[str, str] = attrs.field(factory=dict)
+    environ: Mapping[str, str] = attrs.field(factory=lambda: os.environ)
+    file: Mapping[str, str] = attrs.field(factory=dict)
+    problem: str | None = None
 
-    def optional_number(self, name: str) -> int | None:
-        return None if self.text(name) is None else self.number(name, int, 0)
+    def merged(self) -> dict[str, str]:
+        """One mapping of every declared variable some layer sets, the strongest layer's."""
+        merged: dict[str, str] = {}
+        for layer in (self.file, self.environ, self.flags):
+            merged.update({n: v for n, v in layer.items() if n in BY_VARIABLE and v.strip()})
+        return merged
 
-    def names(self, name: str) -> tuple[str, ...]:
-        return tuple(part.strip() for part in (self.text(name) or "").split(",") if part.strip())
+    def report_dir(self) -> Path:
+        return report_dir_from_env(self.merged())
 
-    def flag(self, name: str) -> bool:
-        raw = (self.text(name) or "0").lower()
-        if raw not in ("0", "1", "true", "false", "yes", "no"):
-            raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
-        return raw in ("1", "true", "yes")
-
-    def switch(self, name: str) -> bool:
-        """``on``/``off`` (or 1/0), default on."""
-        raw = (self.text(name) or "on").lower()
-        if raw not in ("on", "off", "0", "1", "true", "false", "yes", "no"):
-            raise SettingsError(f"{name} must be on or off, got {raw!r}")
-        return raw in ("on", "1", "true", "yes")
+    def settings(self) -> Settings:
+        if self.problem is not None:
+            raise SettingsError(self.problem)
+        return Settings.from_env(self.merged())

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from suite_runner import SuiteRun, run_suite
+from suite_runner import SUITE_TIMEOUT, SuiteRun, assert_junit_tells_the_truth, run_suite
 
+from devtune_contract.check_command import usage
+from devtune_contract.env_file import read_env_file
 from devtune_contract.server import ServerConfig
 from devtune_contract.suite.embedded import EmbeddedServer
 
 KEY = "dtk_live_" + "0" * 64
 ERROR_PREFIX = "devtune-contract check: "
+WARNING_PREFIX = ERROR_PREFIX + "warning: "
+SERVER_START_TIMEOUT = 60
+SERVER_AND_SUITE = (
+    "devtune_contract.server",
+    "devtune_contract.suite.runner",
+    "devtune_contract.drift",
+)
 BAD_SETTINGS, UNREACHABLE, NO_TESTS = 6, 8, 5
 PREFLIGHT_REQUESTS = 3  # unauthenticated, write key, read-only key: all to random webhooks
 IDS = {
@@ -143,3 +157,126 @@ def run_suite_selecting(report_dir: Path, *pytest_args: str) -> SuiteRun:
         return run_suite({**server.environment(), "DEVTUNE_PROBE": "off"}, report_dir, *pytest_args)
     finally:
         server.close()
+
+
+def test_check_help_starts_nothing(tmp_path: Path) -> None:
+    """``check --help`` prints the suite's usage: no server, no pytest, no report cleared."""
+    report_dir = tmp_path / "reports"
+    report_dir.mkdir()
+    (report_dir / "contract-summary.json").write_text("{}")
+    run = cli_run(["check", "--help"], {"DEVTUNE_REPORT_DIR": str(report_dir)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == usage()
+    assert "DevTune contract suite against" not in run.stdout + run.stderr
+    assert (report_dir / "contract-summary.json").read_text() == "{}"
+    heavy = ("pytest", "_pytest", "schemathesis", "uvicorn", *SERVER_AND_SUITE)
+    imported = cli_run(
+        [],
+        {},
+        code="import sys; from devtune_contract.cli import main; main(['check', '-h']); "
+        f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})), file=sys.stderr)",
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_serve_env_file_then_check_env_file_passes(tmp_path: Path) -> None:
+    """Issue 20: ``serve --env-file`` in one shell, ``check --env-file`` in another, nothing
+    exported: the run reaches that server with its demo credentials and passes."""
+    env_file = tmp_path / "demo.env"
+    port = closed_port()
+    serve = ["serve", "--port", str(port), "--env-file", str(env_file)]
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "devtune_contract.cli", *serve],
+        env=clean_environment(),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_listening(server, port)
+        report_dir = tmp_path / "reports"
+        run = cli_run(["check", "--env-file", str(env_file), "--report-dir", str(report_dir)], {})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-3000:]
+    assert f"DevTune contract suite against http://127.0.0.1:{port}/api/v2" in output
+    assert "warning" not in run.stderr  # serve writes the file with mode 600
+    keys = [v for k, v in read_env_file(env_file).values.items() if k.endswith("API_KEY")]
+    assert len(keys) == 2
+    reports = "".join(p.read_text() for p in report_dir.iterdir())
+    assert json.loads((report_dir / "contract-summary.json").read_text())["outcome"] == "passed"
+    assert not [key for key in keys if key in output or key in reports]
+    assert_junit_tells_the_truth(report_dir / "contract-junit.xml", run.returncode)
+
+
+def test_a_key_given_as_a_flag_is_refused(tmp_path: Path) -> None:
+    run = run_suite({}, tmp_path, "--api-key", KEY, "-k", "rotation")
+    assert run.returncode == BAD_SETTINGS
+    assert_one_line_error(run.output, "--api-key is refused: a key is never a flag")
+    assert "shell history" in run.output
+    assert run.summary["outcome"] == "bad-settings"
+    assert KEY not in run.reports
+
+
+def test_a_malformed_env_file_is_one_line_and_reported(tmp_path: Path) -> None:
+    env_file = tmp_path / "staging.env"
+    env_file.write_text(f"DEVTUNE_BASE_URL=http://127.0.0.1:9/api/v2\nDEVTUNE_API_KEY='{KEY}\n")
+    env_file.chmod(0o600)
+    run = run_suite({}, tmp_path / "reports", "--env-file", str(env_file))
+    assert run.returncode == BAD_SETTINGS
+    assert_one_line_error(run.output, f"{env_file} line 2: the single quote is not closed")
+    assert WARNING_PREFIX not in run.output
+    assert run.summary["outcome"] == "bad-settings"
+    assert KEY not in run.reports
+
+
+def test_a_file_others_can_read_is_read_with_one_warning(tmp_path: Path) -> None:
+    env_file = tmp_path / "staging.env"
+    env_file.write_text("DEVTUNE_SEED=abc\n")
+    env_file.chmod(0o644)
+    run = run_suite({}, tmp_path / "reports", "--env-file", str(env_file))
+    assert run.returncode == BAD_SETTINGS  # the file was read: its bad seed is what stops the run
+    lines = run.output.splitlines()
+    warnings = [line for line in lines if line.startswith(WARNING_PREFIX)]
+    assert warnings == [
+        f"{WARNING_PREFIX}{env_file} is readable by others (mode 644), keys and all: "
+        f"chmod 600 {env_file}"
+    ]
+    errors = "\n".join(line for line in lines if line not in warnings)
+    assert_one_line_error(errors, "DEVTUNE_SEED must be a number, got 'abc'")
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
+    return {**base, **extra}
+
+
+def cli_run(
+    arguments: list[str], environment: dict[str, str], code: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``devtune-contract ARGUMENTS`` (or ``python -c CODE``) with no other DEVTUNE_* set."""
+    command = ["-c", code] if code is not None else ["-m", "devtune_contract.cli", *arguments]
+    return subprocess.run(  # noqa: S603
+        [sys.executable, *command],
+        env=clean_environment(**environment),
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT,
+        check=False,
+    )
+
+
+def wait_until_listening(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"serve exited with {process.returncode}"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            time.sleep(0.1)
+            continue
+        return
+    raise AssertionError(f"serve did not listen on port {port} in {SERVER_START_TIMEOUT} s")

@@ -6,7 +6,6 @@ green JUnit behind, and writes a JUnit and a summary whatever stops it.
 
 from __future__ import annotations
 
-import enum
 import json
 import time
 from collections.abc import Mapping
@@ -15,10 +14,13 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import attrs
-import pytest
 
 from devtune_contract.credentials import BEARER_PATTERN
 from devtune_contract.masking import Redactor
+
+# Re-exported: the exit codes were declared here before they moved to a pytest-free module.
+from devtune_contract.suite.exit_codes import OUTCOMES as OUTCOMES
+from devtune_contract.suite.exit_codes import ExitCode as ExitCode
 
 JUNIT_NAME = "contract-junit.xml"
 # How a test that lost its connection (not a contract failure) starts its one-line message.
@@ -28,31 +30,6 @@ SUMMARY_NAME = "contract-summary.json"
 JUNIT_OUTCOMES = (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
 RED_OUTCOMES = ("failure", "error")
 MAX_BODY_SHOWN = 2000
-
-
-class ExitCode(enum.IntEnum):
-    """The run's exit status; 2-5 are pytest's own (interrupted, internal, usage, no tests)."""
-
-    PASSED = 0
-    CONTRACT_FAILED = 1
-    BAD_SETTINGS = 6
-    CONFIGURATION = 7
-    UNREACHABLE = 8
-    RATE_LIMITED = 9  # a documented 429 asked for a longer wait than DEVTUNE_MAX_RESET_WAIT
-
-
-OUTCOMES: dict[int, str] = {
-    ExitCode.PASSED: "passed",
-    ExitCode.CONTRACT_FAILED: "contract-failed",
-    pytest.ExitCode.INTERRUPTED: "interrupted",
-    pytest.ExitCode.INTERNAL_ERROR: "internal-error",
-    pytest.ExitCode.USAGE_ERROR: "usage-error",
-    pytest.ExitCode.NO_TESTS_COLLECTED: "no-tests",
-    ExitCode.BAD_SETTINGS: "bad-settings",
-    ExitCode.CONFIGURATION: "configuration",
-    ExitCode.UNREACHABLE: "unreachable",
-    ExitCode.RATE_LIMITED: "rate-limited",
-}
 
 
 def outcome_of(code: int) -> str:

@@ -4,12 +4,11 @@ Order matters and is the point of this module: clear the previous reports, read 
 start the embedded server when no base URL is given, run the preflight (configuration first,
 before anything spends quota), and only then hand the session to pytest. Whatever stops the run,
 it leaves a JUnit and a summary saying why, and exits with a code that says which kind of stop
-it was (see :class:`~devtune_contract.suite.reports.ExitCode`).
+it was (see :data:`~devtune_contract.suite.exit_codes.EXIT_CODES`).
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -19,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from devtune_contract.masking import Redactor
-from devtune_contract.settings import Settings, SettingsError, report_dir_from_env
+from devtune_contract.settings import Settings, SettingsError, SettingsSources
 from devtune_contract.suite import reports
 from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.suite.exit_codes import ExitCode
 from devtune_contract.suite.plugin import ContractPlugin
 from devtune_contract.suite.preflight import Preflight
-from devtune_contract.suite.reports import ExitCode
 from devtune_contract.suite.session import ContractSession
 
 PROG = "devtune-contract check"
@@ -42,11 +41,13 @@ def stop(report_dir: Path, code: ExitCode, message: str, **summary: object) -> i
     return int(code)
 
 
-def check(pytest_args: Sequence[str] = ()) -> int:
-    report_dir = report_dir_from_env(os.environ)
+def check(pytest_args: Sequence[str] = (), sources: SettingsSources | None = None) -> int:
+    """The run; ``sources`` (default: the environment alone) says where settings come from."""
+    sources = SettingsSources() if sources is None else sources
+    report_dir = sources.report_dir()
     reports.clear(report_dir)
     try:
-        settings = Settings.from_env()
+        settings = sources.settings()
     except SettingsError as error:
         return stop(report_dir, ExitCode.BAD_SETTINGS, str(error))
     embedded = EmbeddedServer() if settings.embedded else None
