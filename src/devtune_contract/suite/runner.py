@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from devtune_contract.check_command import PROG
 from devtune_contract.masking import Redactor
 from devtune_contract.settings import Settings, SettingsError, SettingsSources
 from devtune_contract.suite import reports
@@ -26,7 +27,6 @@ from devtune_contract.suite.plugin import ContractPlugin
 from devtune_contract.suite.preflight import Preflight
 from devtune_contract.suite.session import ContractSession
 
-PROG = "devtune-contract check"
 STOP_CODES = {"configuration": ExitCode.CONFIGURATION, "unreachable": ExitCode.UNREACHABLE}
 
 
