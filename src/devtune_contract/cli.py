@@ -15,7 +15,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 from devtune_contract.errors import CommandError
@@ -40,6 +39,8 @@ def seed(args: argparse.Namespace) -> int:
 
 
 def version() -> str:
+    from importlib import metadata  # not at the top: it costs check --help a tenth of its time
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
