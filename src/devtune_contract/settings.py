@@ -126,7 +126,7 @@ class Setting:
 
     @property
     def variable(self) -> str:
-        return PREFIX + self.field.upper()
+        return variable_of(self.field)
 
     @property
     def option(self) -> str:
@@ -152,23 +152,31 @@ class Setting:
         return self.kind.read(self.variable, text) if text else self.default
 
 
-def declare(doc: str, kind: Kind = TEXT, **options: Any) -> dict[str, Setting]:
+def declare(
+    doc: str,
+    kind: Kind = TEXT,
+    *,
+    shown_default: str | None = None,
+    metavar: str | None = None,
+    secret: bool = False,
+) -> dict[str, Setting]:
     """A :class:`Settings` field's metadata: what its setting means and how it is read."""
-    return {_DECLARATION: Setting(doc, kind, **options)}
+    return {_DECLARATION: Setting(doc, kind, shown_default, metavar, secret)}
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if not value > 0:
-        raise SettingsError(f"{_variable(attribute)} must be positive, got {value!r}")
+        raise SettingsError(f"{variable_of(attribute.name)} must be positive, got {value!r}")
 
 
 def _not_negative(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if value < 0:
-        raise SettingsError(f"{_variable(attribute)} must be 0 or more, got {value!r}")
+        raise SettingsError(f"{variable_of(attribute.name)} must be 0 or more, got {value!r}")
 
 
-def _variable(attribute: attrs.Attribute[Any]) -> str:
-    return PREFIX + attribute.name.upper()
+def variable_of(field: str) -> str:
+    """``DEVTUNE_BASE_URL`` for the field ``base_url``."""
+    return PREFIX + field.upper()
 
 
 def _without_trailing_slash(url: str | None) -> str | None:
