@@ -843,3 +843,26 @@ class SqlInErrors(LeakyErrors):
 class ExceptionNameInErrors(LeakyErrors):
     leaky_status = 403
     leak = "devtune.auth.ScopeDenied raised PermissionError"
+
+
+# What a framework's HTML debug page puts in front of a reader: markup that must stay text in
+# every report (contract-report.html escapes it; tests/integration/test_html_report.py checks).
+INJECTED_MARKUP = (
+    "<script>alert(document.domain)</script>",
+    "</pre>",
+    '<img src=x onerror="alert(1)">',
+)
+
+
+@fault(
+    "html_debug_page_in_errors",
+    "error-hygiene",
+    "404 messages carry the framework's HTML debug page: markup around a stack trace",
+    ("error_hygiene",),
+)
+class HtmlDebugPageInErrors(LeakyErrors):
+    leaky_status = 404
+    leak = (
+        "".join(INJECTED_MARKUP)
+        + "<pre>Traceback (most recent call last):\n  File \"/srv/app.py\", line 9</pre>"
+    )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -58,6 +56,22 @@ class CheckTally:
         return "n/a" if self.evaluated else "skip"
 
 
+@attrs.frozen
+class FailureRecord:
+    """One failed test as a person reads it, every field already masked.
+
+    ``request`` is the ``curl`` and ``response`` the status, headers and body the JUnit shows;
+    both ``None`` when the failure had no response (a lost connection, a setup error), and then
+    ``details`` holds the failure's text.
+    """
+
+    test: str
+    headline: str
+    request: str | None = None
+    response: str | None = None
+    details: str | None = None
+
+
 @attrs.define
 class Ledger:
     """Thread-safe counters; every value shown from here is already redacted."""
@@ -72,6 +86,7 @@ class Ledger:
     lost: int = 0
     checks: dict[str, CheckTally] = attrs.field(factory=dict)
     scenarios: dict[str, tuple[Verdict, str]] = attrs.field(factory=dict)
+    failures: list[FailureRecord] = attrs.field(factory=list)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def count_response(self, status: int | None, *, could_rotate: bool, probe: bool) -> None:
@@ -97,6 +112,10 @@ class Ledger:
         with self._lock:
             if self.scenarios.get(name, ("pass", ""))[0] != "fail":
                 self.scenarios[name] = (verdict, detail)
+
+    def record_failure(self, failure: FailureRecord) -> None:
+        with self._lock:
+            self.failures.append(failure)
 
     @property
     def elapsed(self) -> float:
@@ -129,12 +148,8 @@ class Ledger:
                 name: {"verdict": verdict, "detail": detail}
                 for name, (verdict, detail) in sorted(self.scenarios.items())
             },
+            "failures": [attrs.asdict(failure) for failure in self.failures],
         }
-
-    def write_json(self, path: Path, target: str, outcome: str, exit_code: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        summary = self.as_dict(target, outcome, exit_code)
-        path.write_text(json.dumps(summary, indent=2) + "\n")
 
     def summary_lines(self, target: str) -> list[str]:
         lines = [f"DevTune contract summary for {target} (DEVTUNE_SEED={self.seed})"]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from devtune_contract.suite import fixtures, reports
+from devtune_contract.suite.ledger import FailureRecord
 from devtune_contract.suite.session import ContractSession
 
 EXHAUSTS_QUOTA = "exhausts_quota"
@@ -110,19 +111,21 @@ class ContractPlugin:
         else:
             what = next(_lines(report.longreprtext), "failed").removeprefix("Failed: ")
             what = f"{item.name.split('[')[0]}: {what}"
-        body = redactor.redact(report.longreprtext) if sent is None else ""
+        request = response = details = None
         if sent is not None:
             rotates = self.session.could_rotate(sent.case)
-            body = "\n\n".join(
-                [
-                    "Response:\n" + reports.shown_response(sent.response, redactor),
-                    "Reproduce:\n"
-                    + reports.curl(
-                        sent.response, self.session.shell_credentials, redactor, rotates=rotates
-                    ),
-                ]
+            response = reports.shown_response(sent.response, redactor)
+            request = reports.curl(
+                sent.response, self.session.shell_credentials, redactor, rotates=rotates
             )
-        return reports.OneLineFailure.of(redactor.redact(what), body)
+            body = f"Response:\n{response}\n\nReproduce:\n{request}"
+        else:
+            body = details = redactor.redact(report.longreprtext)
+        shaped = reports.OneLineFailure.of(redactor.redact(what), body)
+        self.session.ledger.record_failure(
+            FailureRecord(_test_name(report), shaped.reprcrash.message, request, response, details)
+        )
+        return shaped
 
     def _redact(self, report: pytest.TestReport) -> None:
         redactor = self.session.redactor
@@ -138,7 +141,7 @@ class ContractPlugin:
     def _record_outcome(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not (report.skipped or report.failed):
             return
-        name = report.nodeid.rsplit("::", 1)[-1]
+        name = _test_name(report)
         ledger = self.session.ledger
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
@@ -165,12 +168,13 @@ class ContractPlugin:
         code = int(exitstatus)
         junit = session.config.option.xmlpath or self.session.settings.junit_path
         reports.finalize_junit(Path(junit), self._lost_connection, code)
-        self.session.ledger.write_json(
-            self.session.settings.summary_path,
-            self.session.target,
-            reports.outcome_of(code),
-            code,
-        )
+        summary = self.session.ledger.as_dict(self.session.target, reports.outcome_of(code), code)
+        reports.write_summary(self.session.settings.report_dir, summary)
+
+
+def _test_name(report: pytest.TestReport) -> str:
+    """The name the summary gives a test: its node id's last part, parameters included."""
+    return report.nodeid.rsplit("::", 1)[-1]
 
 
 def _lines(text: str) -> Iterator[str]:

@@ -17,6 +17,7 @@ import attrs
 
 from devtune_contract.credentials import BEARER_PATTERN
 from devtune_contract.masking import Redactor
+from devtune_contract.suite import html_report
 
 # Re-exported: the exit codes were declared here before they moved to a pytest-free module.
 from devtune_contract.suite.exit_codes import OUTCOMES as OUTCOMES
@@ -37,8 +38,27 @@ def outcome_of(code: int) -> str:
 
 
 def clear(report_dir: Path) -> None:
-    for name in (JUNIT_NAME, SUMMARY_NAME):
+    for name in (JUNIT_NAME, SUMMARY_NAME, html_report.HTML_NAME):
         (report_dir / name).unlink(missing_ok=True)
+
+
+def verdict_of(code: int) -> html_report.RunVerdict:
+    if code == ExitCode.PASSED:
+        return "pass"
+    return "fail" if code == ExitCode.CONTRACT_FAILED else "stopped"
+
+
+def write_summary(report_dir: Path, summary: Mapping[str, Any]) -> None:
+    """The run's summary, as ``contract-summary.json`` and as ``contract-report.html``.
+
+    The one writer of both: every way a run ends (its tests ran, or something stopped it)
+    calls this, so the page a person reads and the JSON a machine reads always agree.
+    ``summary`` needs at least ``outcome`` and ``exit_code``; ``verdict`` is added.
+    """
+    report_dir.mkdir(parents=True, exist_ok=True)
+    body = {"verdict": verdict_of(int(summary["exit_code"])), **summary}
+    (report_dir / SUMMARY_NAME).write_text(json.dumps(body, indent=2) + "\n")
+    (report_dir / html_report.HTML_NAME).write_text(html_report.render(body), encoding="utf-8")
 
 
 def write_stopped(
@@ -48,7 +68,7 @@ def write_stopped(
     *,
     summary: Mapping[str, Any] | None = None,
 ) -> None:
-    """A JUnit whose one error says why the run stopped before its tests, and the summary."""
+    """A JUnit whose one error says why the run stopped before its tests, and the summaries."""
     report_dir.mkdir(parents=True, exist_ok=True)
     kind = outcome_of(code)
     suite = ET.Element(
@@ -67,9 +87,10 @@ def write_stopped(
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "checks": {},
         "scenarios": {},
+        "failures": [],
         **(summary or {}),
     }
-    (report_dir / SUMMARY_NAME).write_text(json.dumps(body, indent=2) + "\n")
+    write_summary(report_dir, body)
 
 
 @attrs.frozen
