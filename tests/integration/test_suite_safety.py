@@ -148,8 +148,17 @@ def test_a_misconfiguration_is_said_as_such(
     errors = [line for line in run.output.splitlines() if line.startswith("devtune-contract")]
     assert any(message in line for line in errors), run.output[-2000:]
     assert run.summary["outcome"] == "configuration"
+    assert_red_report(tmp_path, "configuration")
     assert run.summary["requests"] <= 4  # the preflight only: no probe, no tests
     assert counted.policy.rotations == 0  # type: ignore[attr-defined]
+
+
+def assert_red_report(report_dir: Path, kind: str) -> None:
+    """The page a person reads says the run stopped, and why, whatever stopped it."""
+    report = (report_dir / "contract-report.html").read_text()
+    assert 'class="verdict fail"' in report
+    assert f"STOPPED: {kind}" in report
+    assert "Why it stopped:" in report
 
 
 def junit_errors(report_dir: Path) -> list[ET.Element]:
@@ -185,6 +194,7 @@ def test_a_stopped_run_replaces_the_previous_green_report(
     """Was: a run stopped before the tests left the previous run's green JUnit in place."""
     (tmp_path / "contract-junit.xml").write_text('<testsuites><testsuite tests="1"/></testsuites>')
     (tmp_path / "contract-summary.json").write_text('{"outcome": "passed"}')
+    (tmp_path / "contract-report.html").write_text("<p>PASS</p>")
     run = run_suite(environment, tmp_path)
     assert run.returncode == code
     errors = junit_errors(tmp_path)
@@ -192,6 +202,7 @@ def test_a_stopped_run_replaces_the_previous_green_report(
     assert errors[0].get("message", "").startswith(f"{kind}: ")
     summary = json.loads((tmp_path / "contract-summary.json").read_text())
     assert (summary["outcome"], summary["exit_code"]) == (kind, code)
+    assert_red_report(tmp_path, kind)
 
 
 def test_credentials_in_the_base_url_are_refused_unshown(tmp_path: Path) -> None:

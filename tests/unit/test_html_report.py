@@ -20,7 +20,7 @@ MARKUP = (
     "<script>alert(1)</script>",
     "</pre></td></table><h1>forged</h1>",
     "<img src=x onerror=alert(1)>",
-    "\" onmouseover=\"alert(2)\" x='",
+    '" onmouseover="alert(2)" x=\'',
 )
 TEMPLATE_EXPRESSION = "{{ 7 * 7 }}"  # data is never evaluated as a template
 ANY_HOSTILE = " ".join((*MARKUP, TEMPLATE_EXPRESSION))

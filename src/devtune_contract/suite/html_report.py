@@ -60,7 +60,8 @@ def _verdict(summary: Mapping[str, Any]) -> _Verdict:
     return _Verdict(
         f"STOPPED: {outcome}",
         "fail",
-        f"The run stopped before it could judge the server (exit code {code}).",
+        f"The run stopped without a verdict on the server (exit code {code}); "
+        "what it judged before stopping is below.",
     )
 
 
