@@ -846,7 +846,7 @@ class ExceptionNameInErrors(LeakyErrors):
 
 
 # What a framework's HTML debug page puts in front of a reader: markup that must stay text in
-# every report (contract-report.html escapes it; tests/integration/test_html_report.py checks).
+# every report (contract-report.html escapes it: tests/integration/test_html_report_in_browser.py).
 # No double quote: the JSON body would escape it, and the test looks for the markup as sent.
 INJECTED_MARKUP = "<script>alert(document.domain)</script></pre><img src=x onerror=alert(1)>"
 
