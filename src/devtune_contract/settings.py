@@ -352,8 +352,8 @@ class Settings:
     report_dir: Path = attrs.field(
         default=Path("reports"),
         metadata=declare(
-            "where contract-junit.xml and contract-summary.json go (even when other settings "
-            "are bad)",
+            "where contract-junit.xml, contract-summary.json and contract-report.html go "
+            "(even when other settings are bad)",
             DIRECTORY,
         ),
     )
