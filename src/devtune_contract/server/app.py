@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from devtune_contract.server.policy import Outcome, Policy, RotateRequest
+from devtune_contract.server.protocol import DropConnection, drop_connection
 
 API_PREFIX = "/api/v2"
 ROTATE_PATH = API_PREFIX + "/projects/{project_id}/webhooks/{webhook_id}/rotate-secret"
@@ -89,6 +90,9 @@ def create_app(policy: Policy) -> ASGIApp:
             return
         try:
             outcome = await decide(scope)
+        except DropConnection:
+            drop_connection(scope)
+            return
         except Exception as error:
             logger.error("request failed: %s: %s", type(error).__name__, error)
             outcome = policy.error(500)

@@ -15,6 +15,10 @@ This subclass adds, per connection:
 
 Idle keep-alive connections are closed by uvicorn's own ``timeout_keep_alive``. Every refusal
 is a small JSON error, like the API's own, written before the connection closes.
+
+Each request's scope also carries the :data:`DROP_EXTENSION`: a way for the app to close the
+connection without answering at all, as a crashed server or a lost network would. The reference
+app never uses it on its own; the testing kit's faults do (:class:`DropConnection`).
 """
 
 from __future__ import annotations
@@ -22,11 +26,15 @@ from __future__ import annotations
 import asyncio
 import json
 from http import HTTPStatus
+from collections.abc import Callable, MutableMapping
 from typing import Any, ClassVar
 
 import attrs
 import httptools
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+# scope["extensions"][DROP_EXTENSION]["drop"]() closes the connection, nothing written.
+DROP_EXTENSION = "devtune.drop_connection"
 
 
 @attrs.frozen
@@ -65,6 +73,20 @@ def head_too_large_response(limits: ConnectionLimits) -> bytes:
         f"or {limits.max_headers} header fields"
     )
     return transport_error(431, "request_header_fields_too_large", message)
+
+
+class DropConnection(BaseException):
+    """Raised by request handling to close the connection without an answer.
+
+    A ``BaseException``, so the app's catch-all for failed requests (which answers 500) lets
+    it through to :func:`drop_connection`.
+    """
+
+
+def drop_connection(scope: MutableMapping[str, Any]) -> None:
+    """Close the connection that carried ``scope``'s request, before any byte of an answer."""
+    drop: Callable[[], None] = scope["extensions"][DROP_EXTENSION]["drop"]
+    drop()
 
 
 class _TooManyHeaders(Exception):
@@ -137,6 +159,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._reading_head = False
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:  # else an upgrade, not served
+            extensions = self.scope.setdefault("extensions", {})  # type: ignore[typeddict-item]
+            extensions[DROP_EXTENSION] = {"drop": lambda: self._drop(cycle)}
+
+    def _drop(self, cycle: RequestResponseCycle) -> None:
+        """Close without answering; uvicorn then neither writes its own 500 nor complains."""
+        cycle.disconnected = True
+        self._cancel_deadline()
+        self.transport.close()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

@@ -21,14 +21,47 @@ from devtune_contract.settings import Settings
 
 
 class EmbeddedServer:
-    """Owns the reference server, its temporary database and its demo credentials."""
+    """Owns the reference server, its temporary database and its demo credentials.
 
-    def __init__(self, config: ServerConfig | None = None, policy: type[Policy] = Policy) -> None:
+    ``durable=False`` trades the database's fsyncs for speed where nothing outlives the
+    process (the testing kit).
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig | None = None,
+        policy: type[Policy] = Policy,
+        *,
+        durable: bool = True,
+    ) -> None:
         self._directory = Path(tempfile.mkdtemp(prefix="devtune-embedded-"))
-        self.store = Store.open(self._directory / "state.sqlite")
+        self._durable = durable
+        self._generation = 0
+        self.store = self._open_store()
         self.demo: DemoData = seed_demo(self.store)
         self.policy = policy(self.store, config)
         self.server = RunningServer(create_app(self.policy))
+
+    def _database(self) -> Path:
+        return self._directory / f"state-{self._generation}.sqlite"
+
+    def _open_store(self) -> Store:
+        return Store.open(self._database(), durable=self._durable)
+
+    def reseed(self) -> None:
+        """Fresh state on the running server: a new database with new demo data swapped in.
+
+        A new file rather than deleted rows, because the store remembers every key and
+        webhook it has found (they never change) and the old ones must stop working.
+        """
+        old_store, old_database = self.store, self._database()
+        self._generation += 1
+        self.store = self._open_store()
+        self.demo = seed_demo(self.store)
+        self.policy.store = self.store
+        old_store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{old_database}{suffix}").unlink(missing_ok=True)
 
     def settings_for(self, settings: Settings) -> Settings:
         """``settings`` pointed at this server with its demo credentials."""
@@ -44,7 +77,7 @@ class EmbeddedServer:
         )
 
     def environment(self) -> dict[str, str]:
-        """The ``DEVTUNE_*`` variables that point the suite at this server."""
+        """The ``DEVTUNE_*`` variables that point the suite (and the client) at this server."""
         return {
             "DEVTUNE_BASE_URL": self.server.base_url,
             "DEVTUNE_API_KEY": self.demo.write_key,
