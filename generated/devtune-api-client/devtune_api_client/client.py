@@ -398,6 +398,23 @@ def _describe(failure: httpx.RequestError) -> str:
     return f"{type(failure).__name__}: {errors.mask_text(detail)}" if detail else type(failure).__name__
 
 
+def _scrubbed(failure: httpx.RequestError, token: str | None) -> httpx.RequestError:
+    """A copy of ``failure`` whose text holds neither the key nor a secret, chained to nothing.
+
+    httpx's text may quote the request (an illegal header value quotes the Authorization field)
+    and it chains httpcore's exception with the same text, so the original is never chained.
+    """
+    text = str(failure)
+    if token:
+        text = text.replace(token, errors.mask(token))
+    try:
+        request: httpx.Request | None = failure.request
+    except RuntimeError:  # raised by httpx when the failure has no request
+        request = None
+    copy = type(failure)(errors.mask_text(text), request=request)
+    return copy.with_traceback(failure.__traceback__)
+
+
 def _not_sent(
     client: "Client | AuthenticatedClient", attempt: int, waited: float, failure: httpx.RequestError
 ) -> float:
@@ -413,6 +430,23 @@ def _not_sent(
         client.retry.max_attempts,
     )
     return delay
+
+
+def _after_failure(
+    client: "Client | AuthenticatedClient", attempt: int, waited: float, failure: httpx.RequestError
+) -> float:
+    """The wait before retrying after a transport failure, or raise its DevTune error.
+
+    Called outside the ``except`` block that caught ``failure``, so the error raised has the
+    scrubbed copy as ``__cause__`` and no ``__context__``.
+    """
+    scrubbed = _scrubbed(failure, client.token if isinstance(client, AuthenticatedClient) else None)
+    if isinstance(failure, NOT_SENT_ERRORS):
+        return _not_sent(client, attempt, waited, scrubbed)
+    if isinstance(failure, httpx.UnsupportedProtocol):
+        raise errors.ConnectionFailedError(_describe(scrubbed)) from scrubbed
+    logger.warning("no complete response after sending (%s); not retried", type(failure).__name__)
+    raise errors.OutcomeUnknownError(_describe(scrubbed)) from scrubbed
 
 
 def _answered(
@@ -432,27 +466,22 @@ def _answered(
     return delay
 
 
-def _outcome_unknown(failure: httpx.RequestError) -> errors.OutcomeUnknownError:
-    logger.warning("no complete response after sending (%s); not retried", type(failure).__name__)
-    return errors.OutcomeUnknownError(_describe(failure))
-
-
 def send(client: "Client | AuthenticatedClient", kwargs: dict[str, Any]) -> httpx.Response:
     """Send a request, repeating it only where :class:`RetryPolicy` says that is safe.
 
     Transport failures become :class:`errors.ConnectionFailedError` (never sent) or
-    :class:`errors.OutcomeUnknownError` (may have reached the server), chained to httpx's.
+    :class:`errors.OutcomeUnknownError` (may have reached the server), chained to a scrubbed
+    copy of httpx's.
     """
     waited, attempt = 0.0, 1
     while True:
+        failure: httpx.RequestError | None = None
         try:
             response = client.get_httpx_client().request(**_with_auth(client, kwargs))
-        except NOT_SENT_ERRORS as failure:
-            delay = _not_sent(client, attempt, waited, failure)
-        except httpx.UnsupportedProtocol as failure:
-            raise errors.ConnectionFailedError(_describe(failure)) from failure
-        except httpx.RequestError as failure:
-            raise _outcome_unknown(failure) from failure
+        except httpx.RequestError as caught:
+            failure = caught
+        if failure is not None:
+            delay = _after_failure(client, attempt, waited, failure)
         else:
             retry_delay = _answered(client, attempt, waited, response)
             if retry_delay is None:
@@ -467,14 +496,13 @@ async def send_async(client: "Client | AuthenticatedClient", kwargs: dict[str, A
     """The async twin of :func:`send`, with the same retry rules and errors."""
     waited, attempt = 0.0, 1
     while True:
+        failure: httpx.RequestError | None = None
         try:
             response = await client.get_async_httpx_client().request(**_with_auth(client, kwargs))
-        except NOT_SENT_ERRORS as failure:
-            delay = _not_sent(client, attempt, waited, failure)
-        except httpx.UnsupportedProtocol as failure:
-            raise errors.ConnectionFailedError(_describe(failure)) from failure
-        except httpx.RequestError as failure:
-            raise _outcome_unknown(failure) from failure
+        except httpx.RequestError as caught:
+            failure = caught
+        if failure is not None:
+            delay = _after_failure(client, attempt, waited, failure)
         else:
             retry_delay = _answered(client, attempt, waited, response)
             if retry_delay is None:

@@ -1,8 +1,10 @@
 """Errors raised by this package, and how they show values that must stay hidden.
 
 Every error derives from :class:`DevTuneError`. None of them ever holds the API key or a
-returned secret: not in its message, its ``repr`` nor its pickle. Where a value must be shown it
-is masked as its prefix plus its length (``dtk_live_1a2b…(73 chars)``).
+returned secret: not in its message, its ``repr``, its pickle nor an exception chained to it.
+Where a value must be shown it is masked as its prefix plus its length
+(``dtk_live_1a2b…(73 chars)``), the rule ``devtune_contract.masking.mask`` follows (a test runs
+both on the same samples).
 """
 
 import json
@@ -156,6 +158,26 @@ class NotFoundError(ApiError):
     """404: the resource does not exist (or is not visible to this key)."""
 
 
+class NotFromApiError(NotFoundError, UnexpectedResponseError):
+    """A 404 without the API's JSON error (an HTML page, an empty or other body).
+
+    Such an answer comes from something in front of the API (a proxy, a web server) or from a
+    base URL without ``/api/v2``, not from the API saying that a webhook does not exist. It is a
+    :class:`NotFoundError` and an :class:`UnexpectedResponseError`; ``body`` is ``None``.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        UnexpectedResponseError.__init__(
+            self,
+            404,
+            content,
+            "the answer did not come from the DevTune API (a 404 without its JSON error): check "
+            "the base URL, which includes the /api/v2 prefix (https://devtune.ai/api/v2)",
+        )
+        self.body = None
+        self.rate_limit = None
+
+
 class RateLimitError(ApiError):
     """429: the key's rate limit is spent until ``reset_at``.
 
@@ -187,6 +209,7 @@ __all__ = [
     "ForbiddenError",
     "MissingSecretError",
     "NotFoundError",
+    "NotFromApiError",
     "OutcomeUnknownError",
     "RateLimitError",
     "UnauthorizedError",

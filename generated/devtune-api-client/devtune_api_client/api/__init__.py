@@ -59,7 +59,27 @@ def _uuid(name: str, value: UUID | str) -> UUID:
     try:
         return UUID(value)
     except (TypeError, ValueError):
-        raise errors.ConfigurationError(f"{name} is not a UUID: {errors.mask_text(repr(value))}") from None
+        pass  # raised below, outside this block, so nothing is chained
+    raise errors.ConfigurationError(f"{name} is not a UUID: {errors.mask_text(repr(value))}")
+
+
+def _header_safe(char: str) -> bool:
+    """What an ``Authorization`` field can carry: printable ASCII."""
+    return " " <= char <= "~"
+
+
+def _url_safe(char: str) -> bool:
+    return char.isprintable() and not char.isspace()
+
+
+def _refuse_unprintable(setting: str, value: str, allowed: Callable[[str], bool]) -> None:
+    """``ConfigurationError`` naming ``setting`` (never showing ``value``) before anything is sent."""
+    position = next((i for i, char in enumerate(value) if not allowed(char)), None)
+    if position is not None:
+        raise errors.ConfigurationError(
+            f"{setting} holds a control, whitespace or non-printable character (at position "
+            f"{position + 1} of {len(value)}): check where it was copied or read from"
+        )
 
 
 def _configured_client(
@@ -73,8 +93,13 @@ def _configured_client(
 
     One call rotates a live secret, so nothing may reach production unless asked to.
     """
-    key = api_key if api_key is not None else os.environ.get(API_KEY_VARIABLE, "")
+    key_setting = "api_key" if api_key is not None else API_KEY_VARIABLE
+    url_setting = "base_url" if base_url is not None else BASE_URL_VARIABLE
+    # A key read from a file keeps its newline; nothing around a key is part of it.
+    key = (api_key if api_key is not None else os.environ.get(API_KEY_VARIABLE, "")).strip()
     url = base_url if base_url is not None else os.environ.get(BASE_URL_VARIABLE, "")
+    _refuse_unprintable(f"the API key ({key_setting})", key, _header_safe)
+    _refuse_unprintable(f"the base URL ({url_setting})", url, _url_safe)
     if not key:
         raise errors.ConfigurationError(f"no API key: pass api_key= or set {API_KEY_VARIABLE}")
     if not url:

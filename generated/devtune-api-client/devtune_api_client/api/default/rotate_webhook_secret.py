@@ -65,6 +65,9 @@ def _parse_documented(
     return None
 
 
+MISMATCH = "response body does not match the contract"
+
+
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> ErrorBody | RotatedSecret | None:
@@ -73,23 +76,34 @@ def _parse_response(
     except errors.DevTuneError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError):
-        # A non-JSON body (JSONDecodeError is a ValueError), a missing field or a wrong type.
-        if client.raise_on_error:
-            raise errors.UnexpectedResponseError(
-                response.status_code, response.content, "response body does not match the contract"
-            ) from None
-        return None
+        # A non-JSON body (JSONDecodeError is a ValueError, and holds the body), a missing field
+        # or a wrong type: raised below, outside this block, so none of them is chained.
+        pass
+    if client.raise_on_error:
+        raise errors.UnexpectedResponseError(response.status_code, response.content, MISMATCH)
+    return None
 
 
 def _raise_for_error_status(*, client: AuthenticatedClient | Client, response: httpx.Response) -> None:
-    """Raising mode: documented error statuses raise their ApiError, undocumented ones UnexpectedStatus."""
+    """Raising mode: documented error statuses raise their ApiError, undocumented ones UnexpectedStatus.
+
+    A 404 without the API's JSON error raises ``NotFromApiError``: it came from something
+    else (a web server at a base URL without ``/api/v2``, a proxy).
+    """
     if response.status_code < 400:
         return
-    parsed = _parse_response(client=client, response=response)
+    try:
+        parsed = _parse_response(client=client, response=response)
+    except errors.UnexpectedResponseError:
+        if response.status_code != 404:
+            raise
+        parsed = None
     error_class = errors.ERRORS_BY_STATUS.get(response.status_code)
     if error_class is None:
         raise errors.UnexpectedResponseError(response.status_code, response.content)
     body = parsed if isinstance(parsed, ErrorBody) else None
+    if body is None and response.status_code == 404:
+        raise errors.NotFromApiError(response.content)
     raise error_class(response.status_code, body, RateLimit.from_headers(response.headers))
 
 
