@@ -1,9 +1,10 @@
-"""Every Python block of the READMEs type-checks under ``mypy --strict`` and runs for real.
+"""Every Python block of the consumer docs type-checks under ``mypy --strict`` and runs for real.
 
-The blocks come from the "Using the client" section of the project README and from the
-generated package's README. All are type-checked in one mypy run (one file per block), then each
-runs against a fresh reference server with only the ``DEVTUNE_*`` variables to go on, so the
-docs cannot drift from the package.
+The blocks come from ``docs/consumers.md`` ("Using the client" and "Testing your code that
+rotates secrets") and from the generated package's README. All are type-checked in one mypy run
+(one file per block). Client blocks run as scripts against a fresh reference server with only
+the ``DEVTUNE_*`` variables to go on; testing blocks are pytest modules and run under pytest
+with the testing kit's plugin, as a consumer runs them. So the docs cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
+CONSUMERS = ROOT / "docs" / "consumers.md"
+TESTING_SECTION = "## Testing your code that rotates secrets"
+
+
 @attrs.frozen
 class Block:
     source: str
     index: int
     code: str
+    runs_under_pytest: bool = False
 
     @property
     def file_name(self) -> str:
@@ -41,12 +47,14 @@ def section(text: str, heading: str) -> str:
 
 
 def readme_blocks() -> list[Block]:
+    guide = CONSUMERS.read_text()
     sources = {
-        "README": section((ROOT / "README.md").read_text(), "## Using the client"),
+        "consumers guide": section(guide, "## Using the client"),
         "package README": (ROOT / "generated/devtune-api-client/README.md").read_text(),
+        "consumers testing": section(guide, TESTING_SECTION),
     }
     return [
-        Block(name, index, code)
+        Block(name, index, code, runs_under_pytest=name == "consumers testing")
         for name, text in sources.items()
         for index, code in enumerate(PYTHON_BLOCK.findall(text))
     ]
@@ -54,12 +62,19 @@ def readme_blocks() -> list[Block]:
 
 BLOCKS = readme_blocks()
 BLOCK_PARAMS = [pytest.param(block, id=block.file_name) for block in BLOCKS]
+SCRIPT_PARAMS = [p for p, block in zip(BLOCK_PARAMS, BLOCKS, strict=True) if not block.runs_under_pytest]
+TEST_PARAMS = [p for p, block in zip(BLOCK_PARAMS, BLOCKS, strict=True) if block.runs_under_pytest]
 
 
-def test_both_readmes_have_python_examples() -> None:
+def test_every_source_has_python_examples() -> None:
     sources = {block.source for block in BLOCKS}
-    assert sources == {"README", "package README"}
-    assert len(BLOCKS) >= 6
+    assert sources == {"consumers guide", "package README", "consumers testing"}
+    assert len(BLOCKS) >= 7
+    assert TEST_PARAMS
+
+
+def test_the_readme_points_at_the_consumers_guide() -> None:
+    assert "docs/consumers.md" in section((ROOT / "README.md").read_text(), "## Using the client")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +115,24 @@ def test_block_passes_mypy_strict(block: Block, mypy_output: str) -> None:
     assert not errors, "\n".join(errors)
 
 
-@pytest.mark.parametrize("block", BLOCK_PARAMS)
+@pytest.mark.parametrize("block", TEST_PARAMS)
+def test_testing_block_passes_under_pytest(block: Block, block_dir: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+        + [block.file_name],
+        cwd=block_dir,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"{block.code.count(chr(10) + 'def test_')} passed" in result.stdout
+
+
+@pytest.mark.parametrize("block", SCRIPT_PARAMS)
 def test_block_runs_against_the_reference_server(block: Block, block_dir: Path) -> None:
     server = EmbeddedServer()
     try:
