@@ -77,7 +77,9 @@ class Job:
         return self.store.secrets[self.server.webhook_id]
 
     def run(self) -> str:
-        return rotate_and_store(self.client, self.store, self.server.project_id, self.server.webhook_id)
+        return rotate_and_store(
+            self.client, self.store, self.server.project_id, self.server.webhook_id
+        )
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from devtune_api_client import (
+    NO_RETRIES,
     ConfigurationError,
     DevTune,
     DevTuneError,
     NotFoundError,
-    NO_RETRIES,
 )
 from devtune_api_client import errors as client_errors
 
@@ -68,7 +68,10 @@ def never_sent(request: httpx.Request) -> httpx.Response:
 
 def mocked(handler: Callable[[httpx.Request], httpx.Response], key: str) -> DevTune:
     return DevTune(
-        key, base_url=LOCAL, retry=NO_RETRIES, httpx_args={"transport": httpx.MockTransport(handler)}
+        key,
+        base_url=LOCAL,
+        retry=NO_RETRIES,
+        httpx_args={"transport": httpx.MockTransport(handler)},
     )
 
 
@@ -115,7 +118,11 @@ def test_a_base_url_with_a_control_character_is_refused_before_sending(bad: str)
     url = "http://127.0.0.1:9/api/v2"
     for broken in (url + bad, url[:10] + bad + url[10:]):
         with pytest.raises(ConfigurationError) as raised:
-            DevTune(api_key(), base_url=broken, httpx_args={"transport": httpx.MockTransport(never_sent)})
+            DevTune(
+                api_key(),
+                base_url=broken,
+                httpx_args={"transport": httpx.MockTransport(never_sent)},
+            )
         assert "base URL" in str(raised.value)
         assert broken not in str(raised.value)
         assert "127.0.0.1" not in str(raised.value)
@@ -174,7 +181,7 @@ def test_no_error_chains_an_exception_holding_the_key_or_secret(status: int) -> 
 def test_every_fault_of_the_testing_kit_raises_clean_chains(kit: DevTuneServer) -> None:
     kit.reset()
     for fault in ("lost_response", "reset_before_commit", "server_error"):
-        kit.fail_next(fault)  # type: ignore[arg-type]
+        kit.fail_next(fault)
         with DevTune(kit.api_key, base_url=kit.base_url, retry=NO_RETRIES) as client:
             error = raised_by(lambda: client.webhooks.rotate_secret(kit.project_id, kit.webhook_id))
         assert_chain_holds_none_of(error, kit.api_key, kit.current_secret())
@@ -201,7 +208,9 @@ def test_a_key_passed_as_an_id_is_not_chained(kit: DevTuneServer) -> None:
     ids=["html", "empty", "other-json", "json-array"],
 )
 def test_a_404_not_from_the_api_says_to_check_the_base_url(response: httpx.Response) -> None:
-    error = raised_by(lambda: mocked(lambda r: response, api_key()).webhooks.rotate_secret(PROJECT, WEBHOOK))
+    error = raised_by(
+        lambda: mocked(lambda r: response, api_key()).webhooks.rotate_secret(PROJECT, WEBHOOK)
+    )
     assert isinstance(error, NotFoundError)
     message = str(error)
     assert "did not come from the DevTune API" in message
@@ -220,7 +229,9 @@ def test_a_base_url_without_the_prefix_gets_the_hint(kit: DevTuneServer) -> None
 
 def test_the_apis_own_404_is_a_plain_not_found(kit: DevTuneServer) -> None:
     with DevTune(kit.api_key, base_url=kit.base_url) as client:
-        error = raised_by(lambda: client.webhooks.rotate_secret(kit.project_id, kit.foreign_webhook_id))
+        error = raised_by(
+            lambda: client.webhooks.rotate_secret(kit.project_id, kit.foreign_webhook_id)
+        )
     assert type(error) is NotFoundError
     assert "did not come from" not in str(error)
 

@@ -13,7 +13,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "test_rotation_job.
 
 def test_the_rotation_job_example_passes_against_every_fault(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE, tmp_path / EXAMPLE.name)
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
         cwd=tmp_path,
         capture_output=True,

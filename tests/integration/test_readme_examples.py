@@ -62,7 +62,9 @@ def readme_blocks() -> list[Block]:
 
 BLOCKS = readme_blocks()
 BLOCK_PARAMS = [pytest.param(block, id=block.file_name) for block in BLOCKS]
-SCRIPT_PARAMS = [p for p, block in zip(BLOCK_PARAMS, BLOCKS, strict=True) if not block.runs_under_pytest]
+SCRIPT_PARAMS = [
+    p for p, block in zip(BLOCK_PARAMS, BLOCKS, strict=True) if not block.runs_under_pytest
+]
 TEST_PARAMS = [p for p, block in zip(BLOCK_PARAMS, BLOCKS, strict=True) if block.runs_under_pytest]
 
 
@@ -119,8 +121,17 @@ def test_block_passes_mypy_strict(block: Block, mypy_output: str) -> None:
 def test_testing_block_passes_under_pytest(block: Block, block_dir: Path) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        + [block.file_name],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            block.file_name,
+        ],
         cwd=block_dir,
         env=base,
         capture_output=True,

@@ -1,12 +1,12 @@
-"""``devtune_contract.testing.DevTuneServer``: fresh state, state to assert on, each fault's effect."""
+"""``DevTuneServer``: fresh state, state to assert on, and each fault's effect on both."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import subprocess
-import time
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -17,7 +17,6 @@ from devtune_api_client import (
     OutcomeUnknownError,
     RetryPolicy,
     UnauthorizedError,
-
 )
 
 from devtune_contract.testing import DevTuneServer
@@ -52,7 +51,9 @@ def client_for(server: DevTuneServer) -> DevTune:
 
 
 def rotate(server: DevTuneServer, key: str | None = None) -> httpx.Response:
-    url = f"{server.base_url}/projects/{server.project_id}/webhooks/{server.webhook_id}/rotate-secret"
+    url = (
+        f"{server.base_url}/projects/{server.project_id}/webhooks/{server.webhook_id}/rotate-secret"
+    )
     headers = {"Authorization": f"Bearer {key or server.api_key}"}
     return httpx.post(url, headers=headers, timeout=10)
 
@@ -216,9 +217,17 @@ def test_faults_apply_in_the_order_asked(fresh: DevTuneServer) -> None:
 @pytest.mark.parametrize(
     ("fault", "options", "message"),
     [
-        ("lost_responses", {}, "unknown fault 'lost_responses'; valid faults: " + ", ".join(FAULTS)),
+        (
+            "lost_responses",
+            {},
+            "unknown fault 'lost_responses'; valid faults: " + ", ".join(FAULTS),
+        ),
         ("slow", {"delay": 1.0}, "unknown option 'delay' for slow; valid options: seconds"),
-        ("server_error", {"seconds": 1.0}, "unknown option 'seconds' for server_error; valid options: none"),
+        (
+            "server_error",
+            {"seconds": 1.0},
+            "unknown option 'seconds' for server_error; valid options: none",
+        ),
         ("slow", {"seconds": -1.0}, "slow: seconds must be a number of seconds >= 0"),
     ],
 )
@@ -252,8 +261,6 @@ def test_async_clients_work_against_it(fresh: DevTuneServer) -> None:
     assert status == 200
     assert secret != fresh.current_secret()  # two rotations since
     assert fresh.rotation_count() == 3
-
-
 
 
 def test_importing_the_package_and_plugin_loads_no_server() -> None:

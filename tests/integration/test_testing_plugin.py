@@ -19,7 +19,8 @@ ISOLATION_TESTS = textwrap.dedent(
     SEEN = {}
 
     def rotate(server):
-        url = f"{server.base_url}/projects/{server.project_id}/webhooks/{server.webhook_id}/rotate-secret"
+        path = f"/projects/{server.project_id}/webhooks/{server.webhook_id}/rotate-secret"
+        url = server.base_url + path
         return httpx.post(url, headers={"Authorization": f"Bearer {server.api_key}"}, timeout=10)
 
     @pytest.mark.parametrize("round", range(6))
@@ -87,7 +88,8 @@ def test_the_plugin_is_inert_unless_a_fixture_is_used(pytester: pytest.Pytester)
             import sys
 
             def test_nothing_started():
-                loaded = [m for m in sys.modules if m.startswith(("uvicorn", "devtune_contract.server"))]
+                heavy = ("uvicorn", "devtune_contract.server")
+                loaded = [m for m in sys.modules if m.startswith(heavy)]
                 assert loaded == []
             """
         )

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from http import HTTPStatus
 from collections.abc import Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import attrs
@@ -161,7 +161,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope:  # else an upgrade, not served
-            extensions = self.scope.setdefault("extensions", {})  # type: ignore[typeddict-item]
+            extensions = self.scope.setdefault("extensions", {})
             extensions[DROP_EXTENSION] = {"drop": lambda: self._drop(cycle)}
 
     def _drop(self, cycle: RequestResponseCycle) -> None:

@@ -80,7 +80,9 @@ class DevTuneServer:
     def set_rate_limit(self, limit: int, window: float) -> None:
         """``limit`` requests per key per ``window`` seconds, starting with empty counters."""
         self._policy.limiter = RateLimiter(limit, window)  # ValueError unless both positive
-        self._policy.config = attrs.evolve(self._policy.config, rate_limit=limit, rate_window=window)
+        self._policy.config = attrs.evolve(
+            self._policy.config, rate_limit=limit, rate_window=window
+        )
 
     def fail_next(self, fault: FaultName, *, times: int = 1, **options: float) -> None:
         """Make the next ``times`` rotation requests that pass authentication fail as ``fault``.
