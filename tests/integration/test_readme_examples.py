@@ -17,6 +17,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from consumer_pytest import run_consumer_pytest
 
 from devtune_contract.suite.embedded import EmbeddedServer
 
@@ -119,26 +120,7 @@ def test_block_passes_mypy_strict(block: Block, mypy_output: str) -> None:
 
 @pytest.mark.parametrize("block", TEST_PARAMS)
 def test_testing_block_passes_under_pytest(block: Block, block_dir: Path) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_")}
-    result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:cacheprovider",
-            block.file_name,
-        ],
-        cwd=block_dir,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_consumer_pytest(block_dir, block.file_name)
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"{block.code.count(chr(10) + 'def test_')} passed" in result.stdout
 
