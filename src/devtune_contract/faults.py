@@ -21,6 +21,7 @@ from typing import Any, Literal
 import attrs
 
 from devtune_contract.credentials import API_KEY_PATTERN, bearer_token
+from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
 from devtune_contract.server.policy import (
     ERRORS,
     Outcome,
@@ -50,6 +51,17 @@ Category = Literal[
 ]
 
 
+Wrapper = Callable[[ASGIApp], ASGIApp]
+
+
+@attrs.frozen
+class Headline:
+    """What the teeth read first: ``test``'s one-line message starts with ``starts``."""
+
+    test: str
+    starts: str
+
+
 @attrs.frozen
 class Fault:
     name: str
@@ -58,6 +70,8 @@ class Fault:
     caught_by: frozenset[str]
     policy: type[Policy]
     environment: Mapping[str, str] = attrs.field(factory=dict)
+    wrap: Wrapper | None = None  # a deviation on the wire, around the app
+    headline: Headline | None = None
 
 
 FAULTS: dict[str, Fault] = {}
@@ -69,10 +83,19 @@ def fault(
     summary: str,
     caught_by: tuple[str, ...],
     environment: Mapping[str, str] | None = None,
+    wrap: Wrapper | None = None,
+    headline: Headline | None = None,
 ) -> Callable[[type[Policy]], type[Policy]]:
     def register(policy: type[Policy]) -> type[Policy]:
         FAULTS[name] = Fault(
-            name, category, summary, frozenset(caught_by), policy, dict(environment or {})
+            name,
+            category,
+            summary,
+            frozenset(caught_by),
+            policy,
+            dict(environment or {}),
+            wrap,
+            headline,
         )
         return policy
 
@@ -119,8 +142,8 @@ class ServerErrorOnMalformedId(Policy):
 @fault(
     "get_is_routed",
     "generated",
-    "GET on the rotate path is handled instead of answered 405",
-    ("unsupported_method", "allow_header_conformance"),
+    "GET on the rotate path is handled (and rotates) instead of answered 405",
+    ("unsupported_method", "allow_header_conformance", "test_undocumented_method_never_rotates"),
 )
 class GetIsRouted(Policy):
     methods = ("POST", "GET")
@@ -860,3 +883,167 @@ INJECTED_MARKUP = "<script>alert(document.domain)</script></pre><img src=x onerr
 class HtmlDebugPageInErrors(LeakyErrors):
     leaky_status = 404
     leak = INJECTED_MARKUP + "<pre>Traceback (most recent call last): in rotate_secret</pre>"
+
+
+# --- what the contract does not document (issue 16) ---------------------------------------
+
+
+@fault(
+    "delete_rotates",
+    "authentication",
+    "DELETE on the rotate path rotates too, as a route registered for several methods does",
+    ("test_undocumented_method_never_rotates",),
+    headline=Headline("test_undocumented_method_never_rotates", "rotated by DELETE: 200"),
+)
+class DeleteRotates(Policy):
+    methods = ("POST", "DELETE")
+
+
+@fault(
+    "any_scheme_accepted",
+    "authentication",
+    "the last word of Authorization is the key, whatever the scheme (Token, Basic, bare)",
+    ("test_key_presented_otherwise_is_unauthorized",),
+)
+class AnySchemeAccepted(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        words = (request.authorization or "").split()
+        if not words:
+            return None
+        return super().authenticate(attrs.evolve(request, authorization=f"Bearer {words[-1]}"))
+
+
+def _key_elsewhere(found: Callable[[Scope], bytes | None]) -> Wrapper:
+    """A gateway that turns a key found elsewhere in the request into a Bearer credential."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def moved(scope: Scope, receive: Receive, send: Send) -> None:
+            key = found(scope) if scope["type"] == "http" else None
+            if key:
+                headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
+                scope = {**scope, "headers": [*headers, (b"authorization", b"Bearer " + key)]}
+            await app(scope, receive, send)
+
+        return moved
+
+    return wrap
+
+
+def _query_key(scope: Scope) -> bytes | None:
+    for pair in scope.get("query_string", b"").split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if name in (b"api_key", b"access_token"):
+            return bytes(value)
+    return None
+
+
+def _header_key(scope: Scope) -> bytes | None:
+    return next((v for k, v in scope["headers"] if k in (b"x-api-key", b"api-key")), None)
+
+
+fault(
+    "key_in_query_accepted",
+    "authentication",
+    "a key in ?api_key= or ?access_token= authenticates (and lands in access logs)",
+    ("test_key_presented_otherwise_is_unauthorized",),
+    wrap=_key_elsewhere(_query_key),
+)(Policy)
+fault(
+    "key_in_x_api_key_accepted",
+    "authentication",
+    "a key in X-API-Key or Api-Key authenticates without Authorization",
+    ("test_key_presented_otherwise_is_unauthorized",),
+    wrap=_key_elsewhere(_header_key),
+)(Policy)
+
+
+@fault(
+    "not_found_before_authentication",
+    "authorization",
+    "webhooks are looked up before the key: an unknown one gets 404 without any key",
+    ("test_missing_key_is_unauthorized",),
+    headline=Headline("test_missing_key_is_unauthorized", "answers 404 before checking the key: "),
+)
+class NotFoundBeforeAuthentication(Policy):
+    async def handle(self, request: RotateRequest) -> Outcome:
+        canonical = canonical_uuid(request.webhook_id)
+        if canonical is None or self.store.find_webhook(canonical) is None:
+            return self.error(404)
+        return await super().handle(request)
+
+
+@fault(
+    "accepts_any_key_with_stale_timestamp",
+    "authentication",
+    "any key is accepted and meta.timestamp is years old (Prism's mock of the spec's example)",
+    ("test_unknown_key_is_unauthorized",),
+    headline=Headline(
+        "test_unknown_key_is_unauthorized", "unknown key accepted: 200, expected 401"
+    ),
+)
+class AcceptsAnyKeyWithStaleTimestamp(StaleTimestamp, AcceptsUnknownKeys):
+    pass
+
+
+def _slow_success_body(send_body: Callable[[Send, bytes], Any]) -> Wrapper:
+    """The app's 200 bodies sent by ``send_body`` instead of at once (after the rotation)."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+            status = 0
+
+            async def paced(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    if status == 200:
+                        headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
+                        message = {**message, "headers": headers}
+                elif status == 200:
+                    await send_body(send, message.get("body", b""))
+                    return
+                await send(message)
+
+            await app(scope, receive, paced)
+
+        return slow
+
+    return wrap
+
+
+async def _trickle(send: Send, body: bytes) -> None:
+    for byte in body:
+        await send({"type": "http.response.body", "body": bytes([byte]), "more_body": True})
+        await asyncio.sleep(2)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _never_end(send: Send, body: bytes) -> None:
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    while True:
+        await asyncio.sleep(0.2)
+        await send({"type": "http.response.body", "body": b" ", "more_body": True})
+
+
+UNKNOWN_OUTCOME = Headline(
+    "test_rotation_returns_a_new_secret_each_time", "sent, outcome unknown: "
+)
+
+fault(
+    "trickling_success_body",
+    "good-citizen",
+    "a rotation's 200 body arrives one byte every 2 s",
+    ("test_rotation_returns_a_new_secret_each_time",),
+    environment={"DEVTUNE_REQUEST_TIMEOUT": "3"},
+    wrap=_slow_success_body(_trickle),
+    headline=UNKNOWN_OUTCOME,
+)(Policy)
+fault(
+    "endless_success_body",
+    "good-citizen",
+    "a rotation's 200 body is chunked and never ends",
+    ("test_rotation_returns_a_new_secret_each_time",),
+    environment={"DEVTUNE_REQUEST_TIMEOUT": "3"},
+    wrap=_slow_success_body(_never_end),
+    headline=UNKNOWN_OUTCOME,
+)(Policy)

@@ -247,7 +247,9 @@ class Settings:
         default=10.0,
         validator=_positive,
         metadata=declare(
-            "seconds per request; a hanging server fails with one clear line", SECONDS
+            "seconds for one whole response, headers and body together; a hanging or "
+            "trickling server fails with one clear line",
+            SECONDS,
         ),
     )
     max_body_bytes: int = attrs.field(
@@ -263,7 +265,10 @@ class Settings:
     deadline: float = attrs.field(
         default=600.0,
         validator=_positive,
-        metadata=declare("seconds for the whole run", SECONDS),
+        metadata=declare(
+            "seconds for the whole run; the request in flight is abandoned, the reports written",
+            SECONDS,
+        ),
     )
     clock_skew: float = attrs.field(
         default=300.0,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import math
+import re
 import secrets
 import time
 from collections import deque
@@ -311,3 +312,79 @@ class TokenBucket(Policy):
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
         super().__init__(store, config)
         self.limiter = TokenBucketLimiter(self.config.rate_limit, self.config.rate_window)
+
+
+# --- what RFCs allow around credentials and responses (issue 16) ----------------------------
+
+SPACED_BEARER = re.compile(r"bearer +(\S+)", re.IGNORECASE)
+
+
+@variant("bearer-scheme-any-case", "the scheme compared case-insensitively (RFC 7235 §2.1)")
+class BearerSchemeAnyCase(Policy):
+    """Says so explicitly; the suite must never send ``bearer <key>`` expecting a 401."""
+
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        scheme, _, token = (request.authorization or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return super().authenticate(attrs.evolve(request, authorization=f"Bearer {token}"))
+
+
+@variant("spaces-before-token", "several spaces between Bearer and the token (RFC 6750 1*SP)")
+class SpacesBeforeToken(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        match = SPACED_BEARER.fullmatch((request.authorization or "").strip())
+        if match is None:
+            return None
+        return super().authenticate(attrs.evolve(request, authorization=f"Bearer {match[1]}"))
+
+
+@variant("retry-after-on-429", "Retry-After (seconds to the reset) on every 429")
+class RetryAfterOn429(Policy):
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+        outcome = super().error(status, headers)
+        reset = (headers or {}).get("X-RateLimit-Reset")
+        if status != 429 or reset is None:
+            return outcome
+        seconds = max(0, int(reset) - int(time.time()))
+        return attrs.evolve(outcome, headers={**outcome.headers, "Retry-After": str(seconds)})
+
+
+@variant("www-authenticate-on-401", "WWW-Authenticate: Bearer on every 401 (RFC 6750 §3)")
+class WwwAuthenticateOn401(Policy):
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+        outcome = super().error(status, headers)
+        if status != 401:
+            return outcome
+        challenge = 'Bearer realm="devtune"'
+        return attrs.evolve(outcome, headers={**outcome.headers, "WWW-Authenticate": challenge})
+
+
+@variant("request-id-header", "a random Request-Id: req_... header on every response")
+class RequestIdHeader(Policy):
+    async def handle(self, request: RotateRequest) -> Outcome:
+        outcome = await super().handle(request)
+        request_id = "req_" + secrets.token_hex(12)
+        return attrs.evolve(outcome, headers={**outcome.headers, "Request-Id": request_id})
+
+
+def chunked_responses(app: ASGIApp) -> ASGIApp:
+    """Every body in two parts without Content-Length, so the server sends it chunked."""
+
+    async def chunked(scope: Scope, receive: Receive, send: Send) -> None:
+        async def split(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
+                await send({**message, "headers": headers})
+                return
+            body = message.get("body", b"")
+            half = len(body) // 2
+            await send({"type": "http.response.body", "body": body[:half], "more_body": True})
+            await send({**message, "body": body[half:]})
+
+        await app(scope, receive, split)
+
+    return chunked
+
+
+register(Variant("chunked-responses", "every body chunked", wrap=chunked_responses))

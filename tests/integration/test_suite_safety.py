@@ -89,7 +89,8 @@ def test_a_lost_rotation_is_never_resent_and_counts(
     assert run.returncode == 1
     rotation = run.summary["scenarios"]["test_rotation_returns_a_new_secret_each_time"]
     assert rotation["verdict"] == "fail"
-    assert "outcome unknown: the secret may have rotated" in rotation["detail"]
+    assert rotation["detail"].startswith("sent, outcome unknown: ")
+    assert "secret may have rotated: counted against DEVTUNE_MAX_ROTATIONS" in rotation["detail"]
     assert run.summary["lost_responses"] == 1
     burst = run.summary["scenarios"]["test_concurrent_rotations_return_distinct_secrets"]
     assert burst["verdict"] == "skip"
@@ -128,6 +129,12 @@ def test_the_default_cap_allows_the_whole_default_run(
             "the key cannot reach DEVTUNE_PROJECT_ID (403)",
             id="project",
         ),
+        pytest.param(
+            {"DEVTUNE_READONLY_API_KEY": "unknown"},
+            "DEVTUNE_READONLY_API_KEY refused (401): either the key is wrong, or the server "
+            "answers 401 where the contract documents 403",
+            id="read-only-key",
+        ),
     ],
 )
 def test_a_misconfiguration_is_said_as_such(
@@ -137,8 +144,9 @@ def test_a_misconfiguration_is_said_as_such(
     environment = counted.environment()
     if "prefix" in change:
         environment["DEVTUNE_BASE_URL"] = counted.server.base_url.removesuffix("/api/v2")
-    if change.get("DEVTUNE_API_KEY") == "unknown":
-        environment["DEVTUNE_API_KEY"] = "dtk_live_" + "ab" * 32
+    for variable in ("DEVTUNE_API_KEY", "DEVTUNE_READONLY_API_KEY"):
+        if change.get(variable) == "unknown":
+            environment[variable] = "dtk_live_" + "ab" * 32
     if change.get("DEVTUNE_PROJECT_ID") == "foreign":
         environment["DEVTUNE_PROJECT_ID"] = counted.demo.foreign_project_id
         environment["DEVTUNE_WEBHOOK_ID"] = counted.demo.foreign_webhook_id

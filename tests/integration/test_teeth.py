@@ -51,7 +51,7 @@ def served_as(policy: type[Policy], config: ServerConfig | None, wrap: Wrapper |
 
 @pytest.mark.parametrize(
     "served",
-    [pytest.param(served_as(f.policy, None, None), id=f.name) for f in FAULTS.values()],
+    [pytest.param(served_as(f.policy, None, f.wrap), id=f.name) for f in FAULTS.values()],
     indirect=True,
 )
 def test_suite_catches_broken_variant(
@@ -64,6 +64,16 @@ def test_suite_catches_broken_variant(
         f"{fault.name} failed the suite, but not through {sorted(fault.caught_by)}; "
         f"failed: {sorted(run.failed_names())}"
     )
+    if fault.headline is not None:
+        details = [
+            s["detail"]
+            for name, s in run.summary["scenarios"].items()
+            if name.split("[")[0] == fault.headline.test and s["verdict"] == "fail"
+        ]
+        assert any(detail.startswith(fault.headline.starts) for detail in details), (
+            f"{fault.name}: {fault.headline.test} does not start with "
+            f"{fault.headline.starts!r}: {details}"
+        )
     assert_server_leaked_nothing(run, served)
 
 
@@ -101,6 +111,9 @@ def test_every_new_check_has_a_broken_variant() -> None:
         "test_nearly_right_key_is_unauthorized",
         "test_foreign_webhook_is_not_rotated",
         "test_concurrent_rotations_return_distinct_secrets",
+        "test_undocumented_method_never_rotates",
+        "test_key_presented_otherwise_is_unauthorized",
+        "test_missing_key_is_unauthorized",
     ):
         assert name in caught, f"no broken variant is caught by {name}"
 

@@ -38,9 +38,10 @@ EXIT_CODES: tuple[Outcome, ...] = (
     Outcome(
         ExitCode.CONTRACT_FAILED,
         "contract-failed",
-        "a contract failure: the server breaks the contract (or a request lost its response)",
+        "a contract failure: the server breaks the contract (or a request got no answer, or "
+        "DEVTUNE_DEADLINE passed)",
     ),
-    Outcome(2, "interrupted", "pytest's own: the run was interrupted (Ctrl-C)"),
+    Outcome(2, "interrupted", "pytest's own: the run was interrupted (Ctrl-C, SIGINT or SIGTERM)"),
     Outcome(3, "internal-error", "pytest's own: an internal error"),
     Outcome(4, "usage-error", "pytest's own: bad pytest arguments"),
     Outcome(5, "no-tests", "pytest's own: no tests selected (a -k that matches nothing)"),

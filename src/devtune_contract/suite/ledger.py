@@ -11,6 +11,7 @@ import attrs
 
 from devtune_contract.checks import Exchange
 from devtune_contract.checks.rate_limit import NAMES as RATE_LIMIT_HEADERS
+from devtune_contract.suite.outcomes import ANSWERED, NotSent, OutcomeUnknown
 
 Verdict = Literal["pass", "fail", "skip", "n/a"]
 
@@ -84,6 +85,7 @@ class Ledger:
     rate_limited: int = 0
     rotations: int = 0
     lost: int = 0
+    not_sent: int = 0
     checks: dict[str, CheckTally] = attrs.field(factory=dict)
     scenarios: dict[str, tuple[Verdict, str]] = attrs.field(factory=dict)
     failures: list[FailureRecord] = attrs.field(factory=list)
@@ -97,6 +99,11 @@ class Ledger:
             self.rate_limited += status == 429
             self.rotations += could_rotate and status == 200
             self.lost += status is None
+
+    def count_not_sent(self) -> None:
+        """One attempt that never reached the server: not a request the server saw."""
+        with self._lock:
+            self.not_sent += 1
 
     def record_check(self, name: str, failure: str | None, *, applied: bool) -> None:
         with self._lock:
@@ -117,14 +124,25 @@ class Ledger:
         with self._lock:
             self.failures.append(failure)
 
+    def outcomes(self) -> dict[str, int]:
+        """Requests by transport outcome, under the names every report uses."""
+        return {
+            ANSWERED: self.requests - self.lost,
+            OutcomeUnknown.name: self.lost,
+            NotSent.name: self.not_sent,
+        }
+
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def as_dict(self, target: str, outcome: str, exit_code: int) -> dict[str, Any]:
+    def as_dict(
+        self, target: str, outcome: str, exit_code: int, reason: str | None = None
+    ) -> dict[str, Any]:
         return {
             "outcome": outcome,
             "exit_code": exit_code,
+            **({} if reason is None else {"reason": reason}),
             "target": target,
             "seed": self.seed,
             "timestamp": self.timestamp,
@@ -133,6 +151,8 @@ class Ledger:
             "rate_limited": self.rate_limited,
             "rotations": self.rotations,
             "lost_responses": self.lost,
+            "not_sent": self.not_sent,
+            "outcomes": self.outcomes(),
             "seconds": round(self.elapsed, 2),
             "checks": {
                 name: {
@@ -163,6 +183,7 @@ class Ledger:
         lines.append(
             f"  requests sent: {self.requests} ({self.probe_requests} by the 429 probe) · "
             f"429s seen: {self.rate_limited} · rotations caused: {self.rotations} · "
-            f"responses lost: {self.lost} · time: {self.elapsed:.1f} s"
+            + "".join(f"{name}: {count} · " for name, count in self.outcomes().items())
+            + f"time: {self.elapsed:.1f} s"
         )
         return lines

@@ -19,17 +19,25 @@ happened; a thin pytest adapter turns them into fail, skip or error.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
+
+ANSWERED = "answered"
 
 
 class SendOutcome(Exception):
-    """A request that did not end in an answer; ``str()`` is its one-line, masked reason."""
+    """A request that did not end in an answer; ``str()`` is its one-line, masked reason.
+
+    ``case`` and ``request``: the test case, and what was (or was not) sent as ``requests``
+    prepared it, for a reproducer.
+    """
 
     name: ClassVar[str]
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, case: Any = None, request: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.case = case
+        self.request = request
 
     def headline(self) -> str:
         """The line a person reads first: the outcome's name, then why."""
@@ -46,6 +54,11 @@ class OutcomeUnknown(SendOutcome):
     """The request was sent and its answer was lost: the secret may have rotated."""
 
     name = "sent, outcome unknown"
+
+
+class NoCompleteResponse(OutcomeUnknown):
+    """The response did not complete within ``DEVTUNE_REQUEST_TIMEOUT`` (a hang, a trickling
+    or endless body); sending it again would hang again."""
 
 
 class RateLimitedBeyondPatience(SendOutcome):

@@ -2,20 +2,31 @@
 
 It hands the session and schemas to the tests as fixtures (no module globals: the session sits
 in ``config.stash`` and on this plugin object), orders the tests so refusals run before
-rotations and the quota-spending probe runs last, shapes every failure into one JUnit line plus
-the masked response and a ``curl``, masks everything pytest prints, and writes the summary.
+rotations and the quota-spending probe runs last, masks everything pytest prints, and writes
+the summary. It is also the thin adapter between what ``send()`` says and what pytest reports:
+
+- a :class:`~devtune_contract.suite.answers.ContractFailure` is a failure whose one JUnit line
+  is its failures worst first, followed by the masked response and a ``curl``;
+- a :class:`~devtune_contract.suite.outcomes.SendOutcome` is an ``<error>`` (nothing could be
+  judged) headed by the outcome's name; once the server stopped answering, every remaining test
+  is skipped with that one reason, and once ``DEVTUNE_DEADLINE`` passed, the run stops;
+- a run whose only problem is a rate limit beyond patience exits 9, not 1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from devtune_contract.suite import fixtures, reports
+from devtune_contract.suite.answers import ContractFailure
+from devtune_contract.suite.interrupts import Interrupts
 from devtune_contract.suite.ledger import FailureRecord
+from devtune_contract.suite.outcomes import DeadlineReached, RateLimitedBeyondPatience, SendOutcome
 from devtune_contract.suite.session import ContractSession
 
 EXHAUSTS_QUOTA = "exhausts_quota"
@@ -31,10 +42,14 @@ def _order(item: pytest.Item) -> int:
 
 
 class ContractPlugin:
-    def __init__(self, session: ContractSession) -> None:
+    def __init__(self, session: ContractSession, interrupts: Interrupts | None = None) -> None:
         self.session = session
+        self.interrupts = interrupts
         self._shaped: dict[str, reports.OneLineFailure] = {}
-        self._lost_connection: set[str] = set()  # JUnit test-case names
+        # JUnit test-case names whose request got no answer, and what came of it instead.
+        self._outcomes: dict[str, SendOutcome] = {}
+        self._failed: set[str] = set()
+        self._deadline: str | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -64,7 +79,10 @@ class ContractPlugin:
         items.sort(key=_order)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self.session.forget_last_sent()
+        self.session.forget_last_answer()
+        gone = self.session.gone
+        if gone is not None:
+            pytest.skip(f"the server stopped answering: {gone.name}: {gone.reason}")
         # schemathesis' lazy schemas (from_fixture) relabel ``node._nodeid``, which pytest 9
         # replaced by ``_id``; give them the attribute to write to. See TOOL_NOTES.md.
         if not hasattr(item, "_nodeid"):
@@ -76,7 +94,7 @@ class ContractPlugin:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if report.failed and report.when == "call":
-            shaped = self._shape(item, report)
+            shaped = self._shape(item, report, _cause(call))
             self._shaped[report.nodeid] = shaped
             report.longrepr = shaped  # type: ignore[assignment]
         self._redact(report)
@@ -102,26 +120,63 @@ class ContractPlugin:
             report.longrepr = shaped  # type: ignore[assignment]
         self._redact(report)
 
-    def _shape(self, item: pytest.Item, report: pytest.TestReport) -> reports.OneLineFailure:
-        """One line (check, what was wrong, status), then the masked response and a curl."""
+    def _shape(
+        self, item: pytest.Item, report: pytest.TestReport, cause: BaseException | None
+    ) -> reports.OneLineFailure:
+        """One line (the worst failure first), then the masked response and a curl."""
         redactor = self.session.redactor
-        sent = self.session.last_sent
-        if sent is not None and sent.failures:
-            what = sent.failures[0].line()
+        answer = self.session.last_answer
+        if isinstance(cause, SendOutcome):
+            self._outcomes[_test_name(report)] = cause
+            if isinstance(cause, DeadlineReached):
+                self._deadline = cause.headline()
+                item.session.shouldstop = cause.headline()
+            request = None
+            if cause.request is not None:
+                request = reports.curl(
+                    SimpleNamespace(request=cause.request),
+                    self.session.shell_credentials,
+                    redactor,
+                    rotates=self.session.could_rotate(cause.case),
+                )
+            return self._record(report, cause.headline(), request=request, details=cause.reason)
+        if isinstance(cause, ContractFailure):
+            what, answer = str(cause), cause.answer
         else:
             what = next(_lines(report.longreprtext), "failed").removeprefix("Failed: ")
             what = f"{item.name.split('[')[0]}: {what}"
-        request = response = details = None
-        if sent is not None:
-            rotates = self.session.could_rotate(sent.case)
-            response = reports.shown_response(sent.response, redactor)
-            request = reports.curl(
-                sent.response, self.session.shell_credentials, redactor, rotates=rotates
-            )
-            body = f"Response:\n{response}\n\nReproduce:\n{request}"
-        else:
-            body = details = redactor.redact(report.longreprtext)
-        shaped = reports.OneLineFailure.of(redactor.redact(what), body)
+            if answer is not None and answer.failures:
+                what = f"{what}; {'; '.join(f.text for f in answer.failures)}"
+        if answer is None:
+            return self._record(report, what, details=redactor.redact(report.longreprtext))
+        return self._record(
+            report,
+            what,
+            request=reports.curl(
+                answer.response,
+                self.session.shell_credentials,
+                redactor,
+                rotates=self.session.could_rotate(answer.case),
+            ),
+            response=reports.shown_response(answer.response, redactor),
+        )
+
+    def _record(
+        self,
+        report: pytest.TestReport,
+        what: str,
+        *,
+        request: str | None = None,
+        response: str | None = None,
+        details: str | None = None,
+    ) -> reports.OneLineFailure:
+        """The failure as JUnit shows it, recorded the same for the summary and HTML report."""
+        parts = [
+            *([f"Response:\n{response}"] if response is not None else []),
+            *([f"Reproduce:\n{request}"] if request is not None else []),
+            *([details] if details is not None else []),
+        ]
+        shaped = reports.OneLineFailure.of(self.session.redactor.redact(what), "\n\n".join(parts))
         self.session.ledger.record_failure(
             FailureRecord(_test_name(report), shaped.reprcrash.message, request, response, details)
         )
@@ -152,29 +207,57 @@ class ContractPlugin:
             text = crash.message if crash is not None else report.longreprtext
             first = next(_lines(text), "failed").removeprefix("Failed: ")
             ledger.record_scenario(name, "fail", self.session.redactor.redact(first))
-            if reports.TRANSPORT_ERROR in first:
-                self._lost_connection.add(name)
+            self._failed.add(name)
         else:
             ledger.record_scenario(name, "pass")
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run stopped early (a signal, the deadline), for the JUnit and the summary."""
+        if self.interrupts is not None and self.interrupts.reason is not None:
+            return self.interrupts.reason
+        return self._deadline
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("DevTune contract")
         for line in self.session.ledger.summary_lines(self.session.target):
             terminalreporter.write_line(line)
+        if self.stop_reason is not None:
+            terminalreporter.write_line(f"  stopped: {self.stop_reason}")
         terminalreporter.write_line(f"  reports: {self.session.settings.report_dir}/")
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         code = int(exitstatus)
+        if self._deadline is not None and self.stop_reason == self._deadline:
+            code = session.exitstatus = reports.ExitCode.CONTRACT_FAILED  # not "interrupted"
+        if code == pytest.ExitCode.TESTS_FAILED and self._only_rate_limited():
+            code = session.exitstatus = reports.ExitCode.RATE_LIMITED
         junit = session.config.option.xmlpath or self.session.settings.junit_path
-        reports.finalize_junit(Path(junit), self._lost_connection, code)
-        summary = self.session.ledger.as_dict(self.session.target, reports.outcome_of(code), code)
+        reports.finalize_junit(Path(junit), set(self._outcomes), code, self.stop_reason)
+        summary = self.session.ledger.as_dict(
+            self.session.target, reports.outcome_of(code), code, self.stop_reason
+        )
         reports.write_summary(self.session.settings.report_dir, summary)
+
+    def _only_rate_limited(self) -> bool:
+        """Every red test ran out of patience with a documented 429; nothing else broke."""
+        return bool(self._failed) and all(
+            isinstance(self._outcomes.get(name), RateLimitedBeyondPatience) for name in self._failed
+        )
 
 
 def _test_name(report: pytest.TestReport) -> str:
     """The name the summary gives a test: its node id's last part, parameters included."""
     return report.nodeid.rsplit("::", 1)[-1]
+
+
+def _cause(call: pytest.CallInfo[None]) -> BaseException | None:
+    """The exception a test ended with, out of any exception group (hypothesis, threads)."""
+    error: BaseException | None = call.excinfo.value if call.excinfo is not None else None
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
 
 
 def _lines(text: str) -> Iterator[str]:

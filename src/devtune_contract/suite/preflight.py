@@ -2,27 +2,28 @@
 
 They go to random webhook ids, so nothing can rotate, and run before anything spends quota. A
 wrong base URL, a refused key or a key of another project stops the run with its own exit code
-instead of failing every test with "got 404, expected 401".
+instead of failing every test with "got 404, expected 401". They go through the run's own
+:meth:`~devtune_contract.suite.session.ContractSession.send` (pacing, counting, bounds,
+masking, TLS), without checks: only the status is read here.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Literal
 
 import attrs
-import requests
 
-from devtune_contract.settings import Settings
-from devtune_contract.suite import transport
-from devtune_contract.suite.ledger import Ledger
+from devtune_contract.suite.answers import Answer
+from devtune_contract.suite.outcomes import DeadlineReached, NoCompleteResponse, SendOutcome
+from devtune_contract.suite.session import ContractSession, bearer
 
 StopKind = Literal["configuration", "unreachable"]
 NO_API = (
     "no API at this base URL: is /api/v2 part of DEVTUNE_BASE_URL? "
     "(a server that hides its routes from unauthenticated requests looks the same)"
 )
+ERROR_FIELDS = ("error", "message", "status")
 
 MISSING_KEY_TEST = "test_missing_key_is_unauthorized"
 UNKNOWN_WEBHOOK_TEST = "test_unknown_webhook_is_not_found"
@@ -44,54 +45,54 @@ class Stop:
 
 @attrs.frozen
 class Preflight:
-    settings: Settings
-    ledger: Ledger
-    http: requests.Session = attrs.field(factory=requests.Session)
+    session: ContractSession
 
     def run(self) -> Stop | None:
         return self._base_url() or self._write_key() or self._read_only_key()
 
-    def _post(self, project_id: str | None, authorization: str | None) -> requests.Response:
-        url = (
-            f"{self.settings.base_url}/projects/{project_id or uuid.uuid4()}"
-            f"/webhooks/{uuid.uuid4()}/rotate-secret"
+    def _post(
+        self, project_id: str | None, authorization: str | None, *, designated: bool = False
+    ) -> Answer:
+        case = self.session.case(
+            project_id=project_id or str(uuid.uuid4()),
+            webhook_id=None if designated else str(uuid.uuid4()),
+            authorization=authorization,
         )
-        headers = {} if authorization is None else {"Authorization": authorization}
-        response = self.http.post(
-            url,
-            headers=headers,
-            timeout=self.settings.request_timeout,
-            verify=transport.ca_bundle(),
-        )
-        self.ledger.count_response(response.status_code, could_rotate=False, probe=False)
-        return response
+        return self.session.send(case, checked=False, wait_on_429=False)
 
     def _base_url(self) -> Stop | None:
         try:
-            response = self._post(None, None)
-        except requests.RequestException as error:
-            base = self.settings.base_url or ""
-            return Stop(
-                "unreachable", transport.describe(error, base, self.settings.request_timeout)
-            )
-        if _api_answered(response):
+            answer = self._post(None, None)
+        except DeadlineReached:
+            raise
+        except SendOutcome as outcome:
+            return Stop("unreachable", outcome.headline())
+        if _api_answered(answer):
             return None
         # A server that also accepts a missing key answers 404 here; a malformed key tells.
         confirm = self._post(None, "Bearer not-a-devtune-key")
         if _api_answered(confirm):
             return None
-        return Stop("configuration", f"{NO_API}; got {_shape(response)}", MISSING_KEY_TEST)
+        if _error_envelope(answer) and _api_answered(self._looked_up_first()):
+            return None  # the API, telling unauthenticated callers which webhooks exist
+        return Stop("configuration", f"{NO_API}; got {_shape(answer)}", MISSING_KEY_TEST)
+
+    def _looked_up_first(self) -> Answer:
+        """The designated webhook without a key, under its own project: a server that looks
+        webhooks up before checking the key answers 401 here and 404 for a random one, where a
+        wrong base URL answers 404 for both. It names the designated webhook, so send()
+        reserves a rotation for it (a correct server refuses it and spends nothing)."""
+        return self._post(self.session.settings.project_id, None, designated=True)
 
     def _write_key(self) -> Stop | None:
+        settings = self.session.settings
         try:
-            status = self._status(self.settings.project_id, self.settings.api_key)
-        except requests.Timeout as error:
-            timeout = self.settings.request_timeout
-            cause = transport.describe(error, self.settings.base_url or "", timeout)
+            status = self._status(settings.project_id, settings.api_key)
+        except NoCompleteResponse as outcome:
             return Stop(
                 "unreachable",
-                f"{cause} to a request with DEVTUNE_API_KEY, while unauthenticated ones are "
-                "answered",
+                f"{outcome.headline()} to a request with DEVTUNE_API_KEY, while "
+                "unauthenticated ones are answered",
                 UNKNOWN_WEBHOOK_TEST,
             )
         if status == 401:
@@ -106,36 +107,42 @@ class Preflight:
         return None
 
     def _read_only_key(self) -> Stop | None:
-        if self.settings.readonly_api_key is None:
+        settings = self.session.settings
+        if settings.readonly_api_key is None:
             return None
         try:
-            status = self._status(self.settings.project_id, self.settings.readonly_api_key)
-        except requests.Timeout:
+            status = self._status(settings.project_id, settings.readonly_api_key)
+        except NoCompleteResponse:
             return None  # the write key was answered: the tests will see this one
         if status == 401:
-            return Stop("configuration", "DEVTUNE_READONLY_API_KEY refused (401)", READ_ONLY_TEST)
+            return Stop(
+                "configuration",
+                "DEVTUNE_READONLY_API_KEY refused (401): either the key is wrong, or the server "
+                "answers 401 where the contract documents 403 for a key without webhooks.write",
+                READ_ONLY_TEST,
+            )
         return None
 
     def _status(self, project_id: str | None, key: str | None) -> int | None:
         try:
-            return self._post(project_id, f"Bearer {key}").status_code
-        except requests.Timeout:
+            return self._post(project_id, bearer(key or "")).status
+        except NoCompleteResponse:
             raise
-        except requests.RequestException:
+        except SendOutcome:
             return None  # the first request reached the server; a flake here is the tests' to see
 
 
-def _api_answered(response: requests.Response) -> bool:
+def _api_answered(answer: Answer) -> bool:
     """A JSON answer other than 404: something that speaks the API is at this URL."""
-    if response.status_code == 404:
-        return False
-    try:
-        json.loads(response.content)
-    except ValueError:
-        return False
-    return True
+    return answer.status != 404 and answer.exchange.parsed_body is not None
 
 
-def _shape(response: requests.Response) -> str:
-    media = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
-    return f"{response.status_code} {media}"
+def _error_envelope(answer: Answer) -> bool:
+    """A 404 in the documented error envelope, which an HTML or empty 404 of a wrong URL is not."""
+    body = answer.exchange.parsed_body
+    return isinstance(body, dict) and set(ERROR_FIELDS) <= body.keys() and body["status"] == 404
+
+
+def _shape(answer: Answer) -> str:
+    media = answer.exchange.media_type or "no Content-Type"
+    return f"{answer.status} {media}"

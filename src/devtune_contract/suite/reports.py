@@ -24,8 +24,6 @@ from devtune_contract.suite.exit_codes import OUTCOMES as OUTCOMES
 from devtune_contract.suite.exit_codes import ExitCode as ExitCode
 
 JUNIT_NAME = "contract-junit.xml"
-# How a test that lost its connection (not a contract failure) starts its one-line message.
-TRANSPORT_ERROR = "transport error: "
 SUMMARY_NAME = "contract-summary.json"
 # A test suite's count attributes, and the element a test case has for each.
 JUNIT_OUTCOMES = (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
@@ -117,7 +115,9 @@ class OneLineFailure:
         return self.body
 
 
-def finalize_junit(junit_path: Path, lost_connection: set[str], exit_code: int) -> None:
+def finalize_junit(
+    junit_path: Path, lost_connection: set[str], exit_code: int, reason: str | None = None
+) -> None:
     """Make the JUnit pytest just wrote say what the run was, to CI dashboards.
 
     - A test that lost its connection gets an ``<error>`` instead of its ``<failure>``:
@@ -125,7 +125,8 @@ def finalize_junit(junit_path: Path, lost_connection: set[str], exit_code: int) 
     - Hypothesis' statistics properties go: they are base64, which no leak check can read,
       and say nothing about the contract.
     - A run that failed without a failing test (no test selected, interrupted, an internal
-      error) gets a test case with an ``<error>`` saying so: it must not look green.
+      error) gets a test case with an ``<error>`` saying so: it must not look green. A run
+      that stopped early (``reason``: a deadline, a signal) gets that test case in any case.
     - Each suite's counts are those of its test cases: pytest also counts the subtests that
       schemathesis reports for its generated tests (36 for 34 test cases).
     """
@@ -137,7 +138,7 @@ def finalize_junit(junit_path: Path, lost_connection: set[str], exit_code: int) 
     _errors_for_lost_connections(root, lost_connection)
     _drop_encoded_properties(root)
     if exit_code != ExitCode.PASSED and suites:
-        _red_for_a_failed_run(root, suites[0], exit_code)
+        _red_for_a_failed_run(root, suites[0], exit_code, reason)
     for suite in suites:
         _recount(suite)
     tree.write(junit_path, encoding="utf-8", xml_declaration=True)
@@ -160,12 +161,17 @@ def _drop_encoded_properties(root: ET.Element) -> None:
                 parent.remove(properties)
 
 
-def _red_for_a_failed_run(root: ET.Element, suite: ET.Element, exit_code: int) -> None:
-    if any(case.find(o) is not None for case in root.iter("testcase") for o in RED_OUTCOMES):
+def _red_for_a_failed_run(
+    root: ET.Element, suite: ET.Element, exit_code: int, reason: str | None
+) -> None:
+    red = any(case.find(o) is not None for case in root.iter("testcase") for o in RED_OUTCOMES)
+    if red and reason is None:
         return
     kind = outcome_of(exit_code)
     case = ET.SubElement(suite, "testcase", classname="devtune_contract", name="run")
     message = f"{kind}: the run ended with exit code {exit_code} without a failing test"
+    if reason is not None:
+        message = f"{reason} (exit code {exit_code})"
     ET.SubElement(case, "error", message=message, type=kind).text = message
 
 

@@ -1,9 +1,9 @@
 """The rotation cap: a promise about the designated and foreign webhooks, kept by outcome.
 
 A request that could rotate one of them first reserves a slot; its outcome settles the slot.
-A 200 or a lost response spends it (the webhook may have rotated); any other status gives it
-back. So the cap holds whatever the server does, and refusals a correct server answers with
-401/403/404/429 never use it up.
+A 2xx or a lost response spends it (the webhook may have rotated); any other status, or a
+request that was never sent, gives it back. So the cap holds whatever the server does, and
+refusals a correct server answers with 401/403/404/429 never use it up.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 
 import attrs
 
-SPENDING_STATUSES = frozenset({200})
+SPENDING_STATUSES = frozenset(range(200, 300))
 
 
 class CapReached(Exception):

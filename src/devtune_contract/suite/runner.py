@@ -4,7 +4,8 @@ Order matters and is the point of this module: clear the previous reports, read 
 start the embedded server when no base URL is given, run the preflight (configuration first,
 before anything spends quota), and only then hand the session to pytest. Whatever stops the run,
 it leaves a JUnit and a summary saying why, and exits with a code that says which kind of stop
-it was (see :data:`~devtune_contract.suite.exit_codes.EXIT_CODES`).
+it was (see :data:`~devtune_contract.suite.exit_codes.EXIT_CODES`); that includes SIGTERM and
+SIGINT (:mod:`~devtune_contract.suite.interrupts`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from devtune_contract.settings import Settings, SettingsError, SettingsSources
 from devtune_contract.suite import reports
 from devtune_contract.suite.embedded import EmbeddedServer
 from devtune_contract.suite.exit_codes import ExitCode
+from devtune_contract.suite.interrupts import Interrupts
+from devtune_contract.suite.outcomes import DeadlineReached
 from devtune_contract.suite.plugin import ContractPlugin
 from devtune_contract.suite.preflight import Preflight
 from devtune_contract.suite.session import ContractSession
@@ -35,7 +38,7 @@ def tests_directory() -> Path:
     return Path(str(resources.files("devtune_contract.suite") / "contract_tests"))
 
 
-def stop(report_dir: Path, code: ExitCode, message: str, **summary: object) -> int:
+def stop(report_dir: Path, code: int, message: str, **summary: object) -> int:
     print(f"{PROG}: {message}", file=sys.stderr)
     reports.write_stopped(report_dir, code, message, summary=summary)
     return int(code)
@@ -50,24 +53,38 @@ def check(pytest_args: Sequence[str] = (), sources: SettingsSources | None = Non
         settings = sources.settings()
     except SettingsError as error:
         return stop(report_dir, ExitCode.BAD_SETTINGS, str(error))
-    embedded = EmbeddedServer() if settings.embedded else None
-    try:
-        if embedded is not None:
-            settings = embedded.settings_for(settings)
-        return _run(settings, pytest_args)
-    finally:
-        if embedded is not None:
-            embedded.close()
+    with Interrupts() as interrupts:
+        embedded = None
+        try:
+            embedded = EmbeddedServer() if settings.embedded else None
+            if embedded is not None:
+                settings = embedded.settings_for(settings)
+            return _run(settings, pytest_args, interrupts)
+        except KeyboardInterrupt:
+            signal = interrupts.received or "KeyboardInterrupt"
+            return stop(settings.report_dir, pytest.ExitCode.INTERRUPTED, signal)
+        finally:
+            if embedded is not None:
+                embedded.close()
 
 
-def _run(settings: Settings, pytest_args: Sequence[str]) -> int:
+def _run(settings: Settings, pytest_args: Sequence[str], interrupts: Interrupts) -> int:
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
     print(f"DevTune contract suite against {settings.base_url} (DEVTUNE_SEED={seed})")
     try:
         session = ContractSession(settings, Redactor(settings.api_keys()), seed=seed)
     except SettingsError as error:
         return stop(settings.report_dir, ExitCode.BAD_SETTINGS, str(error), seed=seed)
-    halt = Preflight(settings, session.ledger).run()
+    try:
+        halt = Preflight(session).run()
+    except DeadlineReached as reached:
+        return stop(
+            settings.report_dir,
+            ExitCode.CONTRACT_FAILED,
+            reached.headline(),
+            seed=seed,
+            requests=session.ledger.requests,
+        )
     if halt is not None:
         message = session.redactor.redact(halt.message)
         scenarios = {}
@@ -95,7 +112,7 @@ def _run(settings: Settings, pytest_args: Sequence[str]) -> int:
         *pytest_args,
         str(directory),
     ]
-    code = int(pytest.main(arguments, plugins=[ContractPlugin(session)]))
+    code = int(pytest.main(arguments, plugins=[ContractPlugin(session, interrupts)]))
     if not settings.summary_path.exists():  # pytest stopped before its session (bad arguments)
         message = f"pytest stopped before the tests with exit code {code}: see its output"
         reports.write_stopped(settings.report_dir, code, message, summary={"seed": seed})

@@ -1,10 +1,14 @@
 """One contract run's traffic: every request of the suite goes through :meth:`ContractSession.send`.
 
 ``send`` enforces the deadline, pacing and the rotation cap, sends requests that could rotate on
-a fresh connection and never re-sends them after an unknown outcome, turns each response into an
-exchange (registering its secrets) before any check runs, runs every selected check and waits
-out a 429 until ``X-RateLimit-Reset``. The pieces live in their own modules: :mod:`schemas`,
-:mod:`exchanges`, :mod:`transport`, :mod:`rotation_cap`, :mod:`waiting`.
+a fresh connection and never re-sends them once they may have reached the server, bounds every
+response (:mod:`transport`), turns each response into an exchange (registering its secrets)
+before any check runs, runs every selected check and waits out a 429 until
+``X-RateLimit-Reset``. It returns an :class:`~devtune_contract.suite.answers.Answer` (the
+exchange and its failures, worst first) or raises one of the outcomes of :mod:`outcomes`; it
+never fails a test itself, so the caller's expectation can come first. The pieces live in their
+own modules: :mod:`schemas`, :mod:`exchanges`, :mod:`transport`, :mod:`rotation_cap`,
+:mod:`waiting`, :mod:`answers`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import threading
 import time
 from typing import Any, NoReturn
 
-import attrs
 import pytest
 import requests
 from schemathesis.core.failures import FailureGroup
@@ -23,43 +26,30 @@ from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
 from devtune_contract.masking import Redactor
 from devtune_contract.settings import Settings
-from devtune_contract.suite import reports, schemas, transport
+from devtune_contract.suite import schemas, transport
+from devtune_contract.suite.answers import Answer, Failure
 from devtune_contract.suite.exchanges import ExchangeCache
 from devtune_contract.suite.ledger import Ledger, applies
+from devtune_contract.suite.outcomes import (
+    DeadlineReached,
+    NoCompleteResponse,
+    NotSent,
+    SendOutcome,
+)
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
 from devtune_contract.suite.waiting import Announce, Pacer, seconds_until_reset, wait
 
 RESET_MARGIN = 0.5
 MAX_RATE_LIMIT_WAITS = 3
-# Requests that cannot rotate anything are sent again this many times after a dropped
-# connection; a request that could rotate never is.
+# A request is tried again this many times when it was not sent at all, or, if it cannot rotate
+# anything, after a dropped connection; a request that could rotate is never sent twice.
 TRANSPORT_RETRIES = 2
 CLOSE = {"Connection": "close"}
+SERVER_GONE = "; the server stopped answering mid-run: every remaining test is skipped"
 
 
 def bearer(key: str) -> str:
     return f"Bearer {key}"
-
-
-@attrs.frozen
-class CheckFailure:
-    """One failed check on one response, already redacted."""
-
-    check: str
-    message: str
-    status: int
-
-    def line(self) -> str:
-        return f"{self.check}: {self.message} (status {self.status})"
-
-
-@attrs.define
-class Sent:
-    """The last request this thread sent and what the checks said about its response."""
-
-    case: Any
-    response: Any
-    failures: list[CheckFailure] = attrs.field(factory=list)
 
 
 def as_schemathesis_check(check: Check, session: ContractSession) -> Any:
@@ -90,7 +80,17 @@ class ContractSession:
         self.ledger = Ledger(seed=seed)
         self.cap = RotationCap(settings.max_rotations)
         self.exchanges = ExchangeCache(redactor)
-        self.http = requests.Session()
+        self.bounds = transport.Bounds(
+            settings.request_timeout,
+            settings.max_body_bytes,
+            self.ledger.started + settings.deadline,
+        )
+        self.http = transport.BoundedSession(self.bounds, transport.ca_bundle())
+        # The first request that found nobody listening after the run had started: every later
+        # test is skipped with this one reason instead of failing the same way.
+        self.gone: NotSent | None = None
+        self.answered_once = False
+        self.deadline_passed: DeadlineReached | None = None
         self.pacer = Pacer(settings.pace, lambda line: self.announce(line))
         # Authorization values the suite sent, as shell expressions over the configured keys.
         self.shell_credentials: dict[str, str] = {}
@@ -120,12 +120,13 @@ class ContractSession:
         return self.settings.base_url or "(not started)"
 
     @property
-    def last_sent(self) -> Sent | None:
-        sent: Sent | None = getattr(self._thread, "sent", None)
-        return sent
+    def last_answer(self) -> Answer | None:
+        """The last complete answer this thread received (for a failure's response and curl)."""
+        answer: Answer | None = getattr(self._thread, "answer", None)
+        return answer
 
-    def forget_last_sent(self) -> None:
-        self._thread.sent = None
+    def forget_last_answer(self) -> None:
+        self._thread.answer = None
 
     def _load(self, *, authenticated: bool, pin_project: bool = False) -> Any:
         return schemas.load(
@@ -138,14 +139,14 @@ class ContractSession:
 
     def _record_results(self, case: Any, response: Any, results: list[Any]) -> None:
         exchange = self.exchanges.view(case, response)
-        sent = self.last_sent
+        collected: list[Failure] | None = getattr(self._thread, "collecting", None)
         for result in results:
             failure = None
             if result.failure is not None:
                 text = self.redactor.redact(result.failure.message or result.failure.title)
                 failure = next(iter(text.strip().splitlines()), result.name)
-                if sent is not None and sent.response is response:
-                    sent.failures.append(CheckFailure(result.name, failure, exchange.status))
+                if collected is not None:
+                    collected.append(Failure.of_check(result.name, failure, exchange.status))
             self.ledger.record_check(result.name, failure, applied=applies(result.name, exchange))
 
     def register_derived_key(self, key: str, shell_expression: str) -> None:
@@ -172,10 +173,11 @@ class ContractSession:
         )
 
     def could_rotate(self, case: Any) -> bool:
-        """A POST naming the designated or the foreign webhook, under whatever project."""
+        """Any request naming the designated or the foreign webhook, under whatever project and
+        with whatever method: a server may rotate on a method the contract never documents."""
         webhook = (case.path_parameters or {}).get("webhookId")
         protected = (self.settings.webhook_id, self.settings.foreign_webhook_id)
-        return case.method.upper() == "POST" and any(same_id(webhook, w) for w in protected)
+        return any(same_id(webhook, w) for w in protected)
 
     def send(
         self,
@@ -185,93 +187,141 @@ class ContractSession:
         wait_on_429: bool = True,
         probe: bool = False,
         reserved: bool = False,
-    ) -> Any:
+        checked: bool = True,
+        builtins: bool = True,
+        **call: Any,
+    ) -> Answer:
         """Send ``case``, check the response, and wait out rate limits unless told not to.
 
         ``reserved``: the caller already holds a rotation-cap slot for this request.
+        ``checked``: run the checks (the preflight only reads the status).
+        ``builtins``: also run schemathesis' response checks, which judge the request as the
+        documented POST (not for a method or credential the contract never documents).
+        ``call``: passed to ``case.call`` (``method``, ``params``, ``headers``).
+        Raises a :class:`~devtune_contract.suite.outcomes.SendOutcome` when no answer came.
         """
         for _ in range(MAX_RATE_LIMIT_WAITS + 1):
             self._check_deadline()
-            response = self._transmit(case, probe=probe, reserved=reserved)
+            response = self._transmit(case, probe=probe, reserved=reserved, call=call)
             reserved = False
             exchange = self.exchanges.view(case, response)  # secrets registered before checks
-            self._thread.sent = Sent(case, response)
-            self._validate(case, response, full=generated and response.status_code != 429)
-            if response.status_code != 429 or not wait_on_429:
-                return response
+            failures: tuple[Failure, ...] = ()
+            if checked:
+                failures = self._checks(
+                    case,
+                    response,
+                    full=generated and response.status_code != 429,
+                    builtins=builtins,
+                )
+            answer = Answer(case, response, exchange, failures)
+            self._thread.answer = answer
+            if response.status_code != 429 or not wait_on_429 or failures:
+                return answer
             self._wait_for_reset(exchange)
         self._fail(f"still rate limited after waiting {MAX_RATE_LIMIT_WAITS} times for the reset")
 
     def _check_deadline(self) -> None:
         if self.ledger.elapsed > self.settings.deadline:
-            self._fail(
-                f"the run passed its deadline of {self.settings.deadline:g} s (DEVTUNE_DEADLINE)"
+            self._deadline(
+                DeadlineReached(
+                    f"the run passed its deadline of {self.settings.deadline:g} s "
+                    "(DEVTUNE_DEADLINE)"
+                )
             )
 
-    def _transmit(self, case: Any, *, probe: bool, reserved: bool) -> Any:
-        if not self.could_rotate(case):
-            return self._transmit_retrying(case, probe=probe)
-        if not reserved:
+    def _deadline(self, reached: DeadlineReached) -> NoReturn:
+        self.deadline_passed = self.deadline_passed or reached
+        raise reached
+
+    def _transmit(self, case: Any, *, probe: bool, reserved: bool, call: dict[str, Any]) -> Any:
+        """One request; tried again only while nothing can have reached the server, or while
+        it could not rotate anything."""
+        rotates = self.could_rotate(case)
+        if rotates and not reserved:
             try:
                 self.cap.reserve()
             except CapReached as reached:
                 pytest.skip(str(reached))
-        self.pacer.before_request()
-        lost = None
-        with transport.fresh_session() as fresh:
-            try:
-                response = case.call(
-                    session=fresh, timeout=self.settings.request_timeout, headers=CLOSE
-                )
-            except requests.RequestException as error:
-                lost = self._describe(error)
-        if lost is not None:  # reported outside the except block: no chained traceback
-            self.cap.settle(None)
-            self.ledger.count_response(None, could_rotate=True, probe=probe)
-            self._fail(
-                f"outcome unknown: the secret may have rotated ({lost}); "
-                "counted against DEVTUNE_MAX_ROTATIONS"
-            )
-        self.cap.settle(response.status_code)
-        self.ledger.count_response(response.status_code, could_rotate=True, probe=probe)
-        return response
-
-    def _transmit_retrying(self, case: Any, *, probe: bool) -> Any:
-        failure = "no attempt made"
+        last: SendOutcome = NotSent("no attempt made")
         for _ in range(TRANSPORT_RETRIES + 1):
             self.pacer.before_request()
             try:
-                response = case.call(session=self.http, timeout=self.settings.request_timeout)
-            except requests.RequestException as error:
-                self.ledger.count_response(None, could_rotate=False, probe=probe)
-                failure = self._describe(error)
-                if isinstance(error, requests.Timeout):
-                    break  # a hanging server would hang again: one timeout is enough
+                response = self._call(case, rotates=rotates, call=call)
+            except NotSent as outcome:
+                self.ledger.count_not_sent()
+                last = outcome
+                continue  # nothing reached the server: safe to try again, even a rotation
+            except SendOutcome as outcome:
+                self.ledger.count_response(None, could_rotate=rotates, probe=probe)
+                if rotates:
+                    self.cap.settle(None)
+                if isinstance(outcome, DeadlineReached):
+                    self._deadline(outcome)
+                if rotates:
+                    raise self._outcome(
+                        type(outcome)(
+                            f"{outcome.reason}; the secret may have rotated: counted against "
+                            "DEVTUNE_MAX_ROTATIONS"
+                        ),
+                        case,
+                        call,
+                    ) from None
+                if isinstance(outcome, NoCompleteResponse):  # a hanging server would hang again
+                    raise self._outcome(outcome, case, call) from None
+                last = outcome
                 continue
-            self.ledger.count_response(response.status_code, could_rotate=False, probe=probe)
+            self.ledger.count_response(response.status_code, could_rotate=rotates, probe=probe)
+            self.answered_once = True
+            if rotates:
+                self.cap.settle(response.status_code)
             return response
-        self._fail(reports.TRANSPORT_ERROR + failure)
+        if rotates:
+            self.cap.release(1)  # never sent: nothing can have rotated
+        if isinstance(last, NotSent) and self.answered_once:
+            last = NotSent(last.reason + SERVER_GONE)
+            self.gone = self.gone or last
+        raise self._outcome(last, case, call)
 
-    def _describe(self, error: requests.RequestException) -> str:
-        return transport.describe(error, self.target, self.settings.request_timeout)
+    def _call(self, case: Any, *, rotates: bool, call: dict[str, Any]) -> Any:
+        if not rotates:
+            return case.call(session=self.http, **call)
+        headers = {**CLOSE, **call.get("headers", {})}
+        with transport.fresh_session(self.bounds, transport.ca_bundle()) as fresh:
+            return case.call(session=fresh, **{**call, "headers": headers})
 
-    def _validate(self, case: Any, response: Any, *, full: bool) -> None:
-        """Every check on ``response``; a scenario's violation is reported without traceback."""
+    def _outcome(self, outcome: SendOutcome, case: Any, call: dict[str, Any]) -> SendOutcome:
+        """``outcome`` redacted, with the request it was about (for the reproducer)."""
+        sent = case.as_transport_kwargs(
+            base_url=self.settings.base_url, headers=call.get("headers")
+        )
+        request = requests.Request(
+            method=call.get("method", sent["method"]),
+            url=sent["url"],
+            headers=sent["headers"],
+            params={**(sent.get("params") or {}), **call.get("params", {})},
+        ).prepare()
+        return type(outcome)(self.redactor.redact(outcome.reason), case, request)
+
+    def _checks(
+        self, case: Any, response: Any, *, full: bool, builtins: bool
+    ) -> tuple[Failure, ...]:
+        """Every selected check on ``response``, as failures; nothing is raised here."""
+        collected: list[Failure] = []
+        self._thread.collecting = collected
+        checks = None if full else self.scenario_builtins
         try:
             case.validate_response(
                 response,
-                checks=None if full else self.scenario_builtins,
-                additional_checks=self.contract_checks,
+                checks=checks if builtins else self.contract_checks,
+                additional_checks=self.contract_checks if builtins else None,
                 excluded_checks=self.selection.excluded_builtins() if full else None,
+                transport_kwargs={"session": self.http},
             )
         except FailureGroup:
-            if full:
-                raise  # generated cases: schemathesis and hypothesis report these themselves
-        else:
-            return
-        sent = self.last_sent
-        failures = sent.failures if sent is not None else []
-        self._fail("; ".join(f.line() for f in failures) or "a check failed")
+            pass  # every failure reached _record_results first
+        finally:
+            self._thread.collecting = None
+        return tuple(collected)
 
     def _wait_for_reset(self, exchange: Exchange) -> None:
         delay = seconds_until_reset(exchange.headers.get(RESET, ""), time.time()) + RESET_MARGIN

@@ -16,9 +16,9 @@ project_schema = schemathesis.pytest.from_fixture("project_schema")
 
 @generated_schema.parametrize()
 def test_generated_requests(case: object, contract: ContractSession) -> None:
-    contract.send(case, generated=True)
+    contract.send(case, generated=True).verify()
 
 
 @project_schema.parametrize()
 def test_generated_requests_in_project(case: object, contract: ContractSession) -> None:
-    contract.send(case, generated=True)
+    contract.send(case, generated=True).verify()

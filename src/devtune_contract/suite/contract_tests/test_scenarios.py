@@ -6,11 +6,11 @@ so a tight ``DEVTUNE_MAX_ROTATIONS`` still runs every authentication and authori
 
 from __future__ import annotations
 
+import base64
 import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 import pytest
@@ -18,19 +18,13 @@ import pytest
 from devtune_contract.checks.secrets import returned_secret
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.masking import mask
+from devtune_contract.suite.answers import Answer, Failure, expect
 from devtune_contract.suite.rotation_cap import CapReached
 from devtune_contract.suite.session import ContractSession, bearer
 
 ROTATIONS = 3
 BURST = 3
 DOCUMENTED_4XX = {401, 403, 404, 429}
-
-
-def expect_status(response: object, allowed: set[int], situation: str) -> None:
-    status = response.status_code  # type: ignore[attr-defined]
-    if status not in allowed:
-        expected = " or ".join(str(s) for s in sorted(allowed))
-        pytest.fail(f"{situation}: got {status}, expected {expected}", pytrace=False)
 
 
 def reserve(contract: ContractSession, count: int) -> None:
@@ -50,9 +44,9 @@ def test_rotation_returns_a_new_secret_each_time(contract: ContractSession) -> N
         for attempt in range(1, ROTATIONS + 1):
             case = contract.case()
             sent += 1
-            response = contract.send(case, reserved=True)
-            expect_status(response, {200}, f"rotation {attempt} with the write key")
-            secret = returned_secret(contract.exchanges.view(case, response))
+            answer = contract.send(case, reserved=True)
+            expect(answer, {200}, f"rotation {attempt} with the write key")
+            secret = returned_secret(answer.exchange)
             assert secret is not None, f"rotation {attempt} returned no secret"
             assert secret not in seen, f"rotation {attempt} repeated secret {mask(secret)}"
             seen.append(secret)
@@ -64,7 +58,7 @@ def test_rotation_returns_a_new_secret_each_time(contract: ContractSession) -> N
 class Burst:
     """What one thread of the concurrent burst got: its case and response, or why it got none."""
 
-    sent: tuple[Any, Any] | None = None
+    sent: Answer | None = None
     error: BaseException | None = None
 
 
@@ -79,13 +73,14 @@ def test_concurrent_rotations_return_distinct_secrets(contract: ContractSession)
         case = contract.case()
         start.wait()
         try:
-            outcome = Burst(sent=(case, contract.send(case, reserved=True, wait_on_429=False)))
+            outcome = Burst(sent=contract.send(case, reserved=True, wait_on_429=False))
         except BaseException as error:  # pytest.fail/skip are BaseExceptions: re-raised below
             outcome = Burst(error=error)
         with lock:
             results.append(outcome)
 
-    threads = [threading.Thread(target=rotate) for _ in range(BURST)]
+    # Daemons: a signal that stops the run must not wait for a thread stuck in a read.
+    threads = [threading.Thread(target=rotate, daemon=True) for _ in range(BURST)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -96,10 +91,10 @@ def test_concurrent_rotations_return_distinct_secrets(contract: ContractSession)
     secrets_seen: list[str] = []
     for result in results:
         assert result.sent is not None
-        case, response = result.sent
-        expect_status(response, {200, 429}, "a rotation of a concurrent burst")
-        secret = returned_secret(contract.exchanges.view(case, response))
-        if response.status_code == 200:
+        answer = result.sent
+        expect(answer, {200, 429}, "a rotation of a concurrent burst")
+        secret = returned_secret(answer.exchange)
+        if answer.status == 200:
             assert secret is not None, "a concurrent rotation returned no secret"
             assert secret not in secrets_seen, (
                 f"two concurrent rotations returned the same secret {mask(secret)}"
@@ -108,8 +103,15 @@ def test_concurrent_rotations_return_distinct_secrets(contract: ContractSession)
 
 
 def test_missing_key_is_unauthorized(contract: ContractSession) -> None:
-    response = contract.send(contract.case(authorization=None))
-    expect_status(response, {401}, "no Authorization header")
+    expect(contract.send(contract.case(authorization=None)), {401}, "no Authorization header")
+    unknown = contract.send(contract.case(webhook_id=str(uuid.uuid4()), authorization=None))
+    situation = "no Authorization header on an unknown webhook"
+    if unknown.status == 404:
+        situation = (
+            "answers 404 before checking the key: unauthenticated callers can tell which "
+            "webhooks exist"
+        )
+    expect(unknown, {401}, situation)
 
 
 @pytest.mark.parametrize(
@@ -125,15 +127,15 @@ def test_missing_key_is_unauthorized(contract: ContractSession) -> None:
 def test_malformed_authorization_is_unauthorized(
     contract: ContractSession, authorization: str
 ) -> None:
-    response = contract.send(contract.case(authorization=authorization))
-    expect_status(response, {401}, "malformed Authorization header")
+    answer = contract.send(contract.case(authorization=authorization))
+    expect(answer, {401}, "malformed Authorization header")
 
 
 def test_unknown_key_is_unauthorized(contract: ContractSession) -> None:
     unknown = API_KEY_PREFIX + secrets.token_hex(32)
     contract.register_derived_key(unknown, API_KEY_PREFIX + "$(openssl rand -hex 32)")
-    response = contract.send(contract.case(authorization=bearer(unknown)))
-    expect_status(response, {401}, "a well-formed key the server never issued")
+    answer = contract.send(contract.case(authorization=bearer(unknown)))
+    expect(answer, {401}, "unknown key")
 
 
 @attrs.frozen
@@ -180,21 +182,21 @@ def test_nearly_right_key_is_unauthorized(contract: ContractSession, derivation:
     rule = NEARLY_RIGHT[derivation]
     derived = rule.derive(key, start)
     contract.register_derived_key(derived, rule.shell(key, start))
-    response = contract.send(contract.case(authorization=bearer(derived)))
-    expect_status(response, {401}, f"DEVTUNE_API_KEY {derivation.replace('-', ' ')}")
+    answer = contract.send(contract.case(authorization=bearer(derived)))
+    expect(answer, {401}, f"DEVTUNE_API_KEY {derivation.replace('-', ' ')}")
 
 
 def test_read_only_key_is_forbidden(contract: ContractSession) -> None:
     key = contract.settings.readonly_api_key
     if key is None:
         pytest.skip("DEVTUNE_READONLY_API_KEY is not set: scope enforcement is not checked")
-    response = contract.send(contract.case(authorization=bearer(key)))
-    expect_status(response, {403}, "a key without webhooks.write")
+    answer = contract.send(contract.case(authorization=bearer(key)))
+    expect(answer, {403}, "a key without webhooks.write")
 
 
 def test_webhook_under_another_project_is_not_rotated(contract: ContractSession) -> None:
-    response = contract.send(contract.case(project_id=str(uuid.uuid4())))
-    expect_status(response, {403, 404}, "the real webhook under a project the key does not own")
+    answer = contract.send(contract.case(project_id=str(uuid.uuid4())))
+    expect(answer, {403, 404}, "the real webhook under a project the key does not own")
 
 
 @pytest.mark.parametrize("project", ["key-project", "foreign-project"])
@@ -208,9 +210,9 @@ def test_foreign_webhook_is_not_rotated(contract: ContractSession, project: str)
             "object-level authorization is not checked"
         )
     project_id = settings.project_id if project == "key-project" else foreign_project
-    response = contract.send(contract.case(project_id=project_id, webhook_id=foreign_webhook))
-    expect_status(
-        response,
+    answer = contract.send(contract.case(project_id=project_id, webhook_id=foreign_webhook))
+    expect(
+        answer,
         {403, 404},
         f"the foreign webhook {foreign_webhook} (DEVTUNE_FOREIGN_WEBHOOK_ID) under "
         f"{'the key' if project == 'key-project' else 'the foreign'}'s project",
@@ -218,8 +220,8 @@ def test_foreign_webhook_is_not_rotated(contract: ContractSession, project: str)
 
 
 def test_unknown_webhook_is_not_found(contract: ContractSession) -> None:
-    response = contract.send(contract.case(webhook_id=str(uuid.uuid4())))
-    expect_status(response, {404}, "an unknown webhook in the key's project")
+    answer = contract.send(contract.case(webhook_id=str(uuid.uuid4())))
+    expect(answer, {404}, "an unknown webhook in the key's project")
 
 
 MALFORMED_IDS = [
@@ -239,5 +241,94 @@ def test_malformed_ids_get_a_documented_4xx(
 ) -> None:
     ids: dict[str, str | None] = {"project_id": None, "webhook_id": None}
     ids["project_id" if position == "projectId" else "webhook_id"] = malformed
-    response = contract.send(contract.case(**ids))
-    expect_status(response, DOCUMENTED_4XX, f"malformed {position}")
+    answer = contract.send(contract.case(**ids))
+    expect(answer, DOCUMENTED_4XX, f"malformed {position}")
+
+
+# --- what the contract does not document never rotates --------------------------------------
+# Each of these names the designated webhook with the valid write key, so each could rotate:
+# send() reserves a slot of the cap first and settles it by outcome. A correct server refuses
+# them all, so they spend nothing; they run before the rotations (no ``rotates`` mark).
+
+UNDOCUMENTED_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "DEVTUNE-UNKNOWN"]
+
+
+@pytest.mark.parametrize("method", UNDOCUMENTED_METHODS)
+def test_undocumented_method_never_rotates(contract: ContractSession, method: str) -> None:
+    """Every method but POST gets a 4xx; the expected form is 405 with ``Allow: POST``."""
+    # HEAD has no body to judge; the checks read what the others send back.
+    answer = contract.send(contract.case(), method=method, builtins=False, checked=method != "HEAD")
+    situation = f"{method} with the write key"
+    if returned_secret(answer.exchange) is not None:
+        answer.verify(
+            Failure.expectation(
+                f"rotated by {method}: {answer.status} with a new secret, expected 405 "
+                "with Allow: POST"
+            )
+        )
+    expect(answer, range(400, 500), situation)
+    allow = answer.exchange.headers.get("allow", "")
+    if answer.status == 405 and "POST" not in allow.upper().replace(" ", "").split(","):
+        answer.verify(
+            Failure.expectation(
+                f"{situation}: 405 without Allow: POST (RFC 9110 §15.5.6), got "
+                f"{f'Allow: {allow}' if allow else 'no Allow'}"
+            )
+        )
+
+
+def _basic(user: str, password: str) -> str:
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@attrs.frozen
+class Presentation:
+    """The write key presented some way other than ``Authorization: Bearer <key>``.
+
+    ``headers``/``params`` build the request from the key; ``as_shell`` is the same value as a
+    shell expression over ``$DEVTUNE_API_KEY``, so a reproducer never shows the key.
+    """
+
+    headers: Callable[[str], dict[str, str]] = lambda key: {}
+    params: Callable[[str], dict[str, str]] = lambda key: {}
+    encoded: Callable[[str], str] | None = None
+    as_shell: str = ""
+
+
+OTHER_PRESENTATIONS = {
+    "basic-key-as-user": Presentation(
+        headers=lambda key: {"Authorization": f"Basic {_basic(key, '')}"},
+        encoded=lambda key: _basic(key, ""),
+        as_shell='$(printf %s: "$DEVTUNE_API_KEY" | base64 -w0)',
+    ),
+    "basic-key-as-password": Presentation(
+        headers=lambda key: {"Authorization": f"Basic {_basic('', key)}"},
+        encoded=lambda key: _basic("", key),
+        as_shell='$(printf :%s "$DEVTUNE_API_KEY" | base64 -w0)',
+    ),
+    "token-scheme": Presentation(headers=lambda key: {"Authorization": f"Token {key}"}),
+    "bare-key": Presentation(headers=lambda key: {"Authorization": key}),
+    "x-api-key-header": Presentation(headers=lambda key: {"X-API-Key": key}),
+    "api-key-header": Presentation(headers=lambda key: {"Api-Key": key}),
+    "api-key-query": Presentation(params=lambda key: {"api_key": key}),
+    "access-token-query": Presentation(params=lambda key: {"access_token": key}),
+}
+
+
+@pytest.mark.parametrize("presentation", list(OTHER_PRESENTATIONS))
+def test_key_presented_otherwise_is_unauthorized(
+    contract: ContractSession, presentation: str
+) -> None:
+    """Only ``Authorization: Bearer <key>`` authenticates; the scheme's case and the number of
+    spaces before the token are free (RFC 7235 §2.1, RFC 6750 ``1*SP``), so neither is here."""
+    key = contract.settings.api_key or ""
+    way = OTHER_PRESENTATIONS[presentation]
+    if way.encoded is not None:
+        contract.register_derived_key(way.encoded(key), way.as_shell)
+    answer = contract.send(
+        contract.case(authorization=None),
+        headers=way.headers(key),
+        params=way.params(key),
+        builtins=False,
+    )
+    expect(answer, {401}, f"the write key as {presentation.replace('-', ' ')}")
