@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "generated/devtune-api-client/devtune_api_client"
@@ -45,7 +46,10 @@ def test_package_metadata_follows_the_contract() -> None:
     project = tomllib.loads((ROOT / "generated/devtune-api-client/pyproject.toml").read_text())
     spec = json.loads((ROOT / "openapi.json").read_text())
     assert project["project"]["name"] == "devtune-api-client"
-    assert project["project"]["version"] == spec["info"]["version"]
+    version = Version(project["project"]["version"])
+    assert version.base_version == spec["info"]["version"]
+    assert version.post is not None  # the client build for that contract
+    assert version.local is None  # an index refuses local versions
 
 
 def test_hand_edit_is_caught_with_a_diff(checkout: Path) -> None:
