@@ -50,6 +50,7 @@ class ContractPlugin:
         self._outcomes: dict[str, SendOutcome] = {}
         self._failed: set[str] = set()
         self._deadline: str | None = None
+        self._running: pytest.Item | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -79,6 +80,7 @@ class ContractPlugin:
         items.sort(key=_order)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._running = item
         self.session.forget_last_answer()
         gone = self.session.gone
         if gone is not None:
@@ -178,7 +180,9 @@ class ContractPlugin:
         ]
         shaped = reports.OneLineFailure.of(self.session.redactor.redact(what), "\n\n".join(parts))
         self.session.ledger.record_failure(
-            FailureRecord(_test_name(report), shaped.reprcrash.message, request, response, details)
+            FailureRecord(
+                self._scenario_name(report), shaped.reprcrash.message, request, response, details
+            )
         )
         return shaped
 
@@ -196,7 +200,7 @@ class ContractPlugin:
     def _record_outcome(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not (report.skipped or report.failed):
             return
-        name = _test_name(report)
+        name = self._scenario_name(report)
         ledger = self.session.ledger
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
@@ -217,6 +221,16 @@ class ContractPlugin:
         if self.interrupts is not None and self.interrupts.reason is not None:
             return self.interrupts.reason
         return self._deadline
+
+    def _scenario_name(self, report: pytest.TestReport) -> str:
+        """The test a report judges. Before pytest 9.2 a subtest's report is named
+        ``test[label]`` (schemathesis relabels the running test) and the test itself passes
+        regardless; the verdict belongs to the test."""
+        name = _test_name(report)
+        running = self._running
+        if running is not None and name.startswith(running.name + "["):
+            return running.name
+        return name
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("DevTune contract")
