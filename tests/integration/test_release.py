@@ -76,24 +76,14 @@ def test_check_runs_from_an_isolated_install_of_the_wheel(tmp_path: Path) -> Non
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVTUNE_", "PYTHON"))}
     env["DEVTUNE_REPORT_DIR"] = str(elsewhere / "reports")
-    where = subprocess.run(  # noqa: S603
-        [python, "-c", "import devtune_contract; print(devtune_contract.__file__)"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        cwd=elsewhere,
-        env=env,
-    )
-    assert Path(where.stdout.strip()).is_relative_to(venv)
-    result = subprocess.run(  # noqa: S603
-        [str(venv / "bin" / "devtune-contract"), "check", "-q", "-p", "no:randomly"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=elsewhere,
-        env=env,
-    )
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603
+            command, capture_output=True, text=True, timeout=600, cwd=elsewhere, env=env
+        )
+
+    where = run(python, "-c", "import devtune_contract; print(devtune_contract.__file__)")
+    assert Path(where.stdout.strip()).is_relative_to(venv), where.stderr
+    result = run(str(venv / "bin" / "devtune-contract"), "check", "-q", "-p", "no:randomly")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert (elsewhere / "reports" / "contract-junit.xml").is_file()
