@@ -18,8 +18,9 @@ import pytest
 from html_page import Page
 from leaks import recording
 from suite_runner import SuiteRun, run_suite
+from teeth import FAULTS
+from teeth.error_hygiene import INJECTED_MARKUP
 
-from devtune_contract.faults import FAULTS, INJECTED_MARKUP
 from devtune_contract.suite.embedded import EmbeddedServer
 from devtune_contract.suite.html_report import HTML_NAME
 

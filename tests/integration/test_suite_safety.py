@@ -16,8 +16,8 @@ import pytest
 from leaks import assert_nothing_leaked
 from suite_gateway import FirstOk, Gateway
 from suite_runner import SuiteRun, run_suite
+from teeth import FAULTS
 
-from devtune_contract.faults import FAULTS
 from devtune_contract.server import Policy, ServerConfig
 from devtune_contract.server.policy import Outcome, RotateRequest
 from devtune_contract.suite.embedded import EmbeddedServer

@@ -3,7 +3,7 @@
 The order of evaluation follows DevTune's documentation: unknown or expired key (401), spent
 rate limit (429), missing ``webhooks.write`` scope (403), another project (403), unknown or
 foreign webhook (404), else the rotation (200). Broken server variants
-(:mod:`devtune_contract.faults`) subclass :class:`Policy` and override exactly one method.
+(``tests/teeth/``) subclass :class:`Policy` and override exactly one method.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Legitimate variants of the reference server: the suite must pass every one, leaking nothing.
 
-The mirror of :mod:`devtune_contract.faults`. Each variant differs from the reference in a way
-the contract allows (a configuration, a :class:`~devtune_contract.server.policy.Policy`
-subclass, a wrapper around the ASGI app, or how the suite is pointed at it), so a check that
-fails one of them is too strict. ``tests/integration/test_teeth.py`` runs the whole contract
-suite against each.
+The mirror of the broken variants (the category modules beside this one). Each variant
+differs from the reference in a way the contract allows (a configuration, a
+:class:`~devtune_contract.server.policy.Policy` subclass, a wrapper around the ASGI app, or
+how the suite is pointed at it), so a check that fails one of them is too strict.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import math
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -25,44 +24,7 @@ from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
 from devtune_contract.server.policy import Outcome, Policy, RotateRequest, ServerConfig
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store, Webhook
-
-Wrapper = Callable[[ASGIApp], ASGIApp]
-EnvironmentChange = Callable[[Mapping[str, str]], dict[str, str]]
-
-
-def _unchanged(environment: Mapping[str, str]) -> dict[str, str]:
-    return dict(environment)
-
-
-@attrs.frozen
-class Variant:
-    name: str
-    summary: str
-    policy: type[Policy] = Policy
-    config: ServerConfig = attrs.field(factory=ServerConfig)
-    wrap: Wrapper | None = None
-    environment: EnvironmentChange = _unchanged
-
-
-VARIANTS: dict[str, Variant] = {}
-
-
-def register(variant: Variant) -> None:
-    VARIANTS[variant.name] = variant
-
-
-def variant(
-    name: str,
-    summary: str,
-    config: ServerConfig | None = None,
-    wrap: Wrapper | None = None,
-) -> Callable[[type[Policy]], type[Policy]]:
-    def add(policy: type[Policy]) -> type[Policy]:
-        register(Variant(name, summary, policy, config or ServerConfig(), wrap))
-        return policy
-
-    return add
-
+from teeth.registry import Variant, register, variant
 
 # --- configurations of the reference server -------------------------------------------------
 
@@ -89,7 +51,7 @@ register(
     )
 )
 register(
-    Variant("whsec-secrets", "whsec_ + base64 secrets", config=ServerConfig(secret_format="whsec"))  # noqa: S106
+    Variant("whsec-secrets", "whsec_ + base64 secrets", config=ServerConfig(secret_format="whsec"))
 )
 register(
     Variant(

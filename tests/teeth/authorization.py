@@ -1,0 +1,39 @@
+"""Broken variants: another project's webhook (BOLA): lookups that forget the project."""
+
+from __future__ import annotations
+
+import attrs
+
+from devtune_contract.server.policy import (
+    Policy,
+    RotateRequest,
+    canonical_uuid,
+)
+from devtune_contract.server.storage import ApiKey, Webhook
+from teeth.registry import fault
+
+
+@fault(
+    "webhook_found_by_id_alone",
+    "the webhook is looked up by id without checking its project: the foreign webhook "
+    "rotates under the key's project",
+    ("test_foreign_webhook_is_not_rotated",),
+)
+class WebhookFoundByIdAlone(Policy):
+    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
+        canonical = canonical_uuid(webhook_id)
+        return None if canonical is None else self.store.find_webhook(canonical)
+
+
+@fault(
+    "trusts_path_project",
+    "the key's project is never compared with the path's: the foreign project's own webhook "
+    "rotates (the key's webhook under it still gets 404)",
+    ("test_foreign_webhook_is_not_rotated",),
+)
+class TrustsPathProject(Policy):
+    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+        key = super().authenticate(request)
+        if key is None:
+            return None
+        return attrs.evolve(key, project_id=canonical_uuid(request.project_id) or "")

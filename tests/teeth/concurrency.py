@@ -1,0 +1,64 @@
+"""Broken variants: concurrent rotations that share a secret."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from devtune_contract.server.policy import (
+    Outcome,
+    Policy,
+    RotateRequest,
+    ServerConfig,
+)
+from devtune_contract.server.storage import Store
+from teeth.registry import fault
+
+
+@fault(
+    "concurrent_rotations_share_a_secret",
+    "a rotation that starts while another is still being stored reuses its secret (50 ms "
+    "storage write; sequential rotations are unaffected)",
+    ("test_concurrent_rotations_return_distinct_secrets", "fresh_secret"),
+)
+class ConcurrentRotationsShareASecret(Policy):
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, config)
+        self.in_flight = 0
+        self.pending: str | None = None
+
+    async def handle(self, request: RotateRequest) -> Outcome:
+        self.in_flight += 1
+        try:
+            outcome = await super().handle(request)
+            if outcome.status == 200:
+                await asyncio.sleep(0.05)  # a slow write: the window the race needs
+            return outcome
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self.pending = None
+
+    def new_secret(self) -> str:
+        if self.pending is None:
+            self.pending = super().new_secret()
+        return self.pending
+
+
+@fault(
+    "secret_cached_for_250_ms",
+    "a freshly generated secret is reused for 250 ms: rotations close together share it",
+    (
+        "test_concurrent_rotations_return_distinct_secrets",
+        "fresh_secret",
+        "test_rotation_returns_a_new_secret_each_time",
+    ),
+)
+class SecretCachedFor250Ms(Policy):
+    cached: tuple[str, float] = ("", 0.0)
+
+    def new_secret(self) -> str:
+        secret, made_at = self.cached
+        if time.monotonic() - made_at > 0.25:
+            self.cached = secret, made_at = super().new_secret(), time.monotonic()
+        return secret

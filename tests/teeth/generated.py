@@ -1,0 +1,48 @@
+"""Broken variants that schemathesis' own checks must catch in generated requests."""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+from devtune_contract.server.policy import (
+    Outcome,
+    Policy,
+    RotateRequest,
+)
+from devtune_contract.server.storage import ApiKey, Webhook
+from teeth.policies import RewritingPolicy, with_body
+from teeth.registry import fault
+
+
+@fault(
+    "server_error_on_malformed_id",
+    "a webhook id that is not a UUID crashes the handler (500)",
+    ("not_a_server_error", "test_malformed_ids_get_a_documented_4xx"),
+)
+class ServerErrorOnMalformedId(Policy):
+    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
+        uuid.UUID(webhook_id)  # raises ValueError: the unhandled exception becomes a 500
+        return super().find_webhook(key, webhook_id)
+
+
+@fault(
+    "get_is_routed",
+    "GET on the rotate path is handled instead of answered 405",
+    ("unsupported_method", "allow_header_conformance"),
+)
+class GetIsRouted(Policy):
+    methods = ("POST", "GET")
+
+
+@fault(
+    "undocumented_status_for_unknown_webhook",
+    "an unknown webhook gets 422, a status the contract does not document",
+    ("status_code_conformance", "test_unknown_webhook_is_not_found"),
+)
+class UndocumentedStatusForUnknownWebhook(RewritingPolicy):
+    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+        if outcome.status != 404:
+            return outcome
+        return attrs.evolve(with_body(outcome, status=422), status=422)
