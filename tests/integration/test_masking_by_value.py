@@ -8,6 +8,7 @@ secret it does know must not be masked a second time into ``c564…(15 chars)``.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from leaks import RecordingPolicy, assert_nothing_leaked, recording
 from suite_runner import run_suite
 
-from devtune_contract.server.policy import Outcome, RotateRequest, utc_timestamp
+from devtune_contract.server.policy import Outcome, RequestContext, utc_timestamp
 from devtune_contract.suite.embedded import EmbeddedServer
 
 
@@ -24,16 +25,18 @@ class NotingPolicy(RecordingPolicy):
 
     def note(self) -> str:
         """A sentence carrying a second fresh secret: no field name, no registration, no hint."""
-        return f"previous hmac key {self.new_secret()}, kept until deliveries switch"
+        secret = secrets.token_hex(32)
+        self.issued.append(secret)
+        return f"previous hmac key {secret}, kept until deliveries switch"
 
 
 class RenamedSecretPolicy(NotingPolicy):
     """Staging renamed the field: ``data.signingSecret``, nested copies, a header."""
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
         body = {
             "data": {"signingSecret": secret, "rotation": [{"previous-hmac-key": secret}]},
-            "meta": {"timestamp": utc_timestamp(), "projectId": request.project_id},
+            "meta": {"timestamp": utc_timestamp(), "projectId": context.request.project_id},
             "note": self.note(),
         }
         return Outcome(200, body, {**headers, "X-Signing-Secret": secret, "X-Note": self.note()})
@@ -42,7 +45,7 @@ class RenamedSecretPolicy(NotingPolicy):
 class SecretWithoutMetaPolicy(NotingPolicy):
     """``data.secret`` is right but ``meta`` is missing: the failing body shows the secret."""
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
         body = {"data": {"secret": secret, "signing_secret": secret}, "note": self.note()}
         return Outcome(200, body, headers)
 

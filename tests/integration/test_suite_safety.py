@@ -19,7 +19,8 @@ from suite_runner import SuiteRun, run_suite
 from teeth import FAULTS
 
 from devtune_contract.server import Policy, ServerConfig
-from devtune_contract.server.policy import Outcome, RotateRequest
+from devtune_contract.server.policy import Outcome, RequestContext, RotateRequest
+from devtune_contract.server.storage import Webhook
 from devtune_contract.suite.embedded import EmbeddedServer
 
 CONFIGURATION, BAD_SETTINGS, UNREACHABLE = 7, 6, 8
@@ -39,9 +40,9 @@ class CountingPolicy(Policy):
 
     rotations = 0
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         type(self).rotations += 1
-        return super().new_secret()
+        return super().new_secret(context, webhook)
 
 
 class RenamedSecretPolicy(CountingPolicy):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from devtune_contract.credentials import API_KEY_PATTERN, bearer_token
 from devtune_contract.server.policy import (
     Policy,
-    RotateRequest,
+    RequestContext,
     ServerConfig,
 )
 from devtune_contract.server.storage import ApiKey, Store
@@ -22,8 +22,9 @@ class RemembersKeys(Policy):
     def lookup_form(self, token: str) -> str:
         raise NotImplementedError
 
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
-        key = super().authenticate(request)
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        request = context.request
+        key = super().authenticate(context)
         token = bearer_token(request.authorization)
         if token is None:
             return key
@@ -61,7 +62,8 @@ class KeyLastCharacterIgnored(RemembersKeys):
     ("test_nearly_right_key_is_unauthorized",),
 )
 class KeyPatternNotAnchored(Policy):
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        request = context.request
         token = bearer_token(request.authorization)
         match = API_KEY_PATTERN.match(token or "")
         if match is None:

@@ -6,7 +6,7 @@ import attrs
 
 from devtune_contract.server.policy import (
     Policy,
-    RotateRequest,
+    RequestContext,
     canonical_uuid,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
@@ -20,8 +20,8 @@ from teeth.registry import fault
     ("test_foreign_webhook_is_not_rotated",),
 )
 class WebhookFoundByIdAlone(Policy):
-    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
-        canonical = canonical_uuid(webhook_id)
+    def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
+        canonical = canonical_uuid(context.request.webhook_id)
         return None if canonical is None else self.store.find_webhook(canonical)
 
 
@@ -32,8 +32,9 @@ class WebhookFoundByIdAlone(Policy):
     ("test_foreign_webhook_is_not_rotated",),
 )
 class TrustsPathProject(Policy):
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
-        key = super().authenticate(request)
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        request = context.request
+        key = super().authenticate(context)
         if key is None:
             return None
         return attrs.evolve(key, project_id=canonical_uuid(request.project_id) or "")

@@ -7,7 +7,7 @@ import attrs
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
-    RotateRequest,
+    RequestContext,
 )
 from teeth.registry import fault
 
@@ -15,8 +15,8 @@ from teeth.registry import fault
 class CacheControlOnSuccess(Policy):
     cache_control = ""
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         return attrs.evolve(
             outcome, headers={**outcome.headers, "Cache-Control": self.cache_control}
         )

@@ -8,10 +8,11 @@ import time
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
+    RequestContext,
     RotateRequest,
     ServerConfig,
 )
-from devtune_contract.server.storage import Store
+from devtune_contract.server.storage import Store, Webhook
 from teeth.registry import fault
 
 
@@ -39,9 +40,9 @@ class ConcurrentRotationsShareASecret(Policy):
             if self.in_flight == 0:
                 self.pending = None
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         if self.pending is None:
-            self.pending = super().new_secret()
+            self.pending = super().new_secret(context, webhook)
         return self.pending
 
 
@@ -55,10 +56,12 @@ class ConcurrentRotationsShareASecret(Policy):
     ),
 )
 class SecretCachedFor250Ms(Policy):
-    cached: tuple[str, float] = ("", 0.0)
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, config)
+        self.cached: tuple[str, float] = ("", 0.0)
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         secret, made_at = self.cached
         if time.monotonic() - made_at > 0.25:
-            self.cached = secret, made_at = super().new_secret(), time.monotonic()
+            self.cached = secret, made_at = super().new_secret(context, webhook), time.monotonic()
         return secret

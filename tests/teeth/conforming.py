@@ -21,7 +21,13 @@ from typing import Any, ClassVar
 import attrs
 
 from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
-from devtune_contract.server.policy import Outcome, Policy, RotateRequest, ServerConfig
+from devtune_contract.server.policy import (
+    Outcome,
+    Policy,
+    RequestContext,
+    RotateRequest,
+    ServerConfig,
+)
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store, Webhook
 from teeth.registry import Variant, register, variant
@@ -130,8 +136,8 @@ class ExtraFieldsAndHeaders(Policy):
         "Vary": "Origin",
     }
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         body: dict[str, Any] = {
             "data": {**outcome.body["data"], "rotatedAt": datetime.now(UTC).isoformat()},
             "meta": {**outcome.body["meta"], "requestId": "req_7f3a", "apiVersion": "2"},
@@ -147,23 +153,23 @@ class ExtraFieldsAndHeaders(Policy):
 
 @variant("upper-case-project-id", "meta.projectId in upper case")
 class UpperCaseProjectId(Policy):
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         meta = {**outcome.body["meta"], "projectId": outcome.body["meta"]["projectId"].upper()}
         return attrs.evolve(outcome, body={**outcome.body, "meta": meta})
 
 
 @variant("offset-timestamps", "meta.timestamp with +00:00 and microseconds")
 class OffsetTimestamps(Policy):
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         meta = {**outcome.body["meta"], "timestamp": datetime.now(UTC).isoformat()}
         return attrs.evolve(outcome, body={**outcome.body, "meta": meta})
 
 
 @variant("base64url-secrets", "secrets in unpadded base64url without a prefix")
 class Base64UrlSecrets(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
@@ -172,18 +178,14 @@ class Base64UrlSecrets(Policy):
 
 @variant("not-found-for-foreign-projects", "404 instead of 403 for another project's resources")
 class NotFoundForForeignProjects(Policy):
-    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
-        super().__init__(store, config)
-        self.hides_project = False
-
-    def owns_project(self, key: ApiKey, project_id: str) -> bool:
+    def owns_project(self, context: RequestContext, key: ApiKey) -> bool:
         # Hide the project's existence: let the lookup below fail with 404 instead.
-        self.hides_project = not super().owns_project(key, project_id)
+        context.notes["hides_project"] = not super().owns_project(context, key)
         return True
 
-    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
-        # No await lies between owns_project and this lookup: requests cannot interleave.
-        return None if self.hides_project else super().find_webhook(key, webhook_id)
+    def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
+        hidden = context.notes["hides_project"]
+        return None if hidden else super().find_webhook(context, key)
 
 
 # --- rate limiters ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import attrs
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
+    RequestContext,
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
@@ -22,9 +23,10 @@ from teeth.registry import fault
     ("not_a_server_error", "test_malformed_ids_get_a_documented_4xx"),
 )
 class ServerErrorOnMalformedId(Policy):
-    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
-        uuid.UUID(webhook_id)  # raises ValueError: the unhandled exception becomes a 500
-        return super().find_webhook(key, webhook_id)
+    def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
+        # Raises ValueError: the unhandled exception becomes a 500.
+        uuid.UUID(context.request.webhook_id)
+        return super().find_webhook(context, key)
 
 
 @fault(

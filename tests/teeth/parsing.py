@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
+    RequestContext,
     RotateRequest,
 )
 from devtune_contract.server.ratelimit import RateLimitDecision
@@ -23,7 +24,7 @@ SUPERSCRIPT_DIGITS = str.maketrans("123", "\u00b9\u00b2\u00b3")
     ("rate_limit_headers",),
 )
 class RemainingInSuperscriptDigits(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         remaining = str(quota.remaining).translate(SUPERSCRIPT_DIGITS)
         return {**quota.headers(), "X-RateLimit-Remaining": remaining}
 

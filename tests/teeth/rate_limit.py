@@ -9,6 +9,7 @@ import attrs
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
+    RequestContext,
     RotateRequest,
 )
 from devtune_contract.server.ratelimit import RateLimitDecision
@@ -22,7 +23,7 @@ from teeth.registry import fault
     ("rate_limit_headers", "rate_limited_response", "response_headers_conformance"),
 )
 class PartialRateLimitHeaders(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         return {"X-RateLimit-Limit": str(quota.limit)}
 
 
@@ -32,7 +33,7 @@ class PartialRateLimitHeaders(Policy):
     ("rate_limit_headers",),
 )
 class RemainingAboveLimit(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         return {**quota.headers(), "X-RateLimit-Remaining": str(quota.limit + 5)}
 
 
@@ -42,7 +43,7 @@ class RemainingAboveLimit(Policy):
     ("rate_limit_headers",),
 )
 class ResetInMilliseconds(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         return {**quota.headers(), "X-RateLimit-Reset": str(quota.reset * 1000)}
 
 
@@ -52,7 +53,7 @@ class ResetInMilliseconds(Policy):
     ("rate_limit_headers",),
 )
 class ResetAsSecondsLeft(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         left = max(0, quota.reset - int(time.time()))
         return {**quota.headers(), "X-RateLimit-Reset": str(left)}
 
@@ -95,7 +96,7 @@ class RateLimitedWrongCode(RewritingPolicy):
     ("rate_limit_consistency",),
 )
 class RemainingNeverCounts(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         return {**quota.headers(), "X-RateLimit-Remaining": str(quota.limit)}
 
 
@@ -105,6 +106,6 @@ class RemainingNeverCounts(Policy):
     ("rate_limit_consistency",),
 )
 class LimitChanges(Policy):
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         limit = quota.limit + 20 * (quota.remaining % 2)
         return {**quota.headers(), "X-RateLimit-Limit": str(limit)}

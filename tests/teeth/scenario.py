@@ -5,6 +5,7 @@ from __future__ import annotations
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
+    RequestContext,
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey
@@ -18,10 +19,11 @@ from teeth.registry import fault
     ("test_missing_key_is_unauthorized", "ignored_auth"),
 )
 class AcceptsMissingKey(Policy):
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        request = context.request
         if request.authorization is None:
             return unrestricted_key_for_path(request, "anonymous")
-        return super().authenticate(request)
+        return super().authenticate(context)
 
 
 @fault(
@@ -30,8 +32,9 @@ class AcceptsMissingKey(Policy):
     ("test_unknown_key_is_unauthorized",),
 )
 class AcceptsUnknownKeys(Policy):
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
-        key = super().authenticate(request)
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        request = context.request
+        key = super().authenticate(context)
         if key is None and request.authorization:
             return unrestricted_key_for_path(request, "unknown")
         return key
@@ -43,7 +46,7 @@ class AcceptsUnknownKeys(Policy):
     ("test_read_only_key_is_forbidden",),
 )
 class IgnoresScopes(Policy):
-    def may_rotate(self, key: ApiKey) -> bool:
+    def may_rotate(self, context: RequestContext, key: ApiKey) -> bool:
         return True
 
 
@@ -53,7 +56,7 @@ class IgnoresScopes(Policy):
     ("test_webhook_under_another_project_is_not_rotated",),
 )
 class IgnoresPathProject(Policy):
-    def owns_project(self, key: ApiKey, project_id: str) -> bool:
+    def owns_project(self, context: RequestContext, key: ApiKey) -> bool:
         return True
 
 

@@ -7,8 +7,8 @@ import itertools
 import secrets
 import time
 
-from devtune_contract.server.policy import Policy
-from devtune_contract.server.storage import ApiKey, Webhook
+from devtune_contract.server.policy import Policy, RequestContext, ServerConfig
+from devtune_contract.server.storage import Store, Webhook
 from teeth.registry import fault
 
 
@@ -20,7 +20,7 @@ from teeth.registry import fault
 class SecretNeverChanges(Policy):
     fixed = secrets.token_hex(32)
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return self.fixed
 
 
@@ -30,7 +30,7 @@ class SecretNeverChanges(Policy):
     ("secret_strength",),
 )
 class ShortSecret(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return secrets.token_hex(8)
 
 
@@ -40,7 +40,7 @@ class ShortSecret(Policy):
     ("secret_strength",),
 )
 class SecretNotEncoded(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return "secret!" + secrets.token_hex(16) + "!"
 
 
@@ -50,7 +50,7 @@ class SecretNotEncoded(Policy):
     ("secret_randomness",),
 )
 class SecretRepeatedBlock(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return secrets.token_hex(16) * 2
 
 
@@ -60,9 +60,11 @@ class SecretRepeatedBlock(Policy):
     ("secret_randomness",),
 )
 class SecretFromCounter(Policy):
-    counter = itertools.count(time.time_ns())
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, config)
+        self.counter = itertools.count(time.time_ns())
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return f"{next(self.counter):064x}"
 
 
@@ -72,7 +74,7 @@ class SecretFromCounter(Policy):
     ("secret_randomness",),
 )
 class SecretZeroPadded(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return "whsec_" + base64.b64encode(secrets.token_bytes(16) + bytes(16)).decode()
 
 
@@ -82,7 +84,7 @@ class SecretZeroPadded(Policy):
     ("secret_randomness",),
 )
 class SecretBitString(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return format(secrets.randbits(128), "0128b")
 
 
@@ -92,13 +94,5 @@ class SecretBitString(Policy):
     ("secret_randomness",),
 )
 class SecretEmbedsWebhookId(Policy):
-    webhook_id = ""
-
-    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
-        webhook = super().find_webhook(key, webhook_id)
-        # No await lies between this lookup and new_secret(): the request cannot interleave.
-        self.webhook_id = webhook.id if webhook else ""
-        return webhook
-
-    def new_secret(self) -> str:
-        return self.webhook_id.replace("-", "") + super().new_secret()[:32]
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
+        return webhook.id.replace("-", "") + super().new_secret(context, webhook)[:32]

@@ -81,8 +81,23 @@ def canonical_uuid(value: str) -> str | None:
     return value.lower() if CANONICAL_UUID.fullmatch(value) else None
 
 
+@attrs.define
+class RequestContext:
+    """One request as the policy's hooks see it: the request, and notes one hook leaves for a
+    later one.
+
+    Hooks of one request may lie on either side of an ``await`` (the storage write), so state
+    kept on the policy between them would mix concurrent requests; each request's lives here.
+    """
+
+    request: RotateRequest
+    notes: dict[str, object] = attrs.field(factory=dict)
+
+
 class Policy:
-    """The reference behaviour. Subclasses (faults) override one method each."""
+    """The reference behaviour. Subclasses (broken or legitimate variants) override one hook
+    each; every hook receives the request's :class:`RequestContext`, and a policy keeps only
+    state that outlives a request (the store, the limiter)."""
 
     methods: tuple[str, ...] = ("POST",)
 
@@ -92,31 +107,32 @@ class Policy:
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_window)
 
     async def handle(self, request: RotateRequest) -> Outcome:
-        key = self.authenticate(request)
+        context = RequestContext(request)
+        key = self.authenticate(context)
         if key is None:
             return self.error(401)
         quota = self.limiter.hit(key.id)
         if not quota.allowed:
             return self.error(429, quota.headers())
-        quota_headers = self.quota_headers(quota)
-        if not self.may_rotate(key):
+        quota_headers = self.quota_headers(context, quota)
+        if not self.may_rotate(context, key):
             return self.error(403, quota_headers)
-        if not self.owns_project(key, request.project_id):
+        if not self.owns_project(context, key):
             return self.error(403, quota_headers)
-        webhook = self.find_webhook(key, request.webhook_id)
+        webhook = self.find_webhook(context, key)
         if webhook is None:
             return self.error(404, quota_headers)
-        secret = self.new_secret()
+        secret = self.new_secret(context, webhook)
         try:
             await self.store.commit_rotation(webhook.id, key.id, secret)
         except StoreError as error:
             logger.error("rotating the secret of webhook %s failed: %s", webhook.id, error)
             return self.error(500, quota_headers)
         logger.info("rotated the secret of webhook %s with key %s", webhook.id, key.id)
-        return self.success(request, secret, quota_headers)
+        return self.success(context, secret, quota_headers)
 
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
-        token = bearer_token(request.authorization)
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        token = bearer_token(context.request.authorization)
         if token is None or not API_KEY_PATTERN.fullmatch(token):
             return None
         key = self.store.find_key(token)
@@ -124,33 +140,34 @@ class Policy:
             return None
         return key
 
-    def quota_headers(self, quota: RateLimitDecision) -> dict[str, str]:
+    def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         return quota.headers() if self.config.rate_limit_headers == "always" else {}
 
-    def may_rotate(self, key: ApiKey) -> bool:
+    def may_rotate(self, context: RequestContext, key: ApiKey) -> bool:
         return key.allows(WEBHOOKS_WRITE)
 
-    def owns_project(self, key: ApiKey, project_id: str) -> bool:
-        return canonical_uuid(project_id) == key.project_id
+    def owns_project(self, context: RequestContext, key: ApiKey) -> bool:
+        return canonical_uuid(context.request.project_id) == key.project_id
 
-    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
-        canonical = canonical_uuid(webhook_id)
+    def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
+        canonical = canonical_uuid(context.request.webhook_id)
         webhook = None if canonical is None else self.store.find_webhook(canonical)
         if webhook is None or webhook.project_id != key.project_id:
             return None
         return webhook
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         if self.config.secret_format == "whsec":  # noqa: S105
             return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         return secrets.token_hex(32)
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        project_id = context.request.project_id
         body = {
             "data": {"secret": secret},
             "meta": {
                 "timestamp": utc_timestamp(),
-                "projectId": canonical_uuid(request.project_id) or request.project_id,
+                "projectId": canonical_uuid(project_id) or project_id,
             },
         }
         return Outcome(200, body, {**headers, "Cache-Control": "no-store"})
