@@ -48,7 +48,7 @@ def success_envelope(exchange: Exchange, run: RunState) -> None:
     if not isinstance(meta, dict):
         raise ContractViolation("200 body has no meta object")
     _check_timestamp(meta.get("timestamp"), run)
-    _check_project(meta.get("projectId"), exchange.project_id)
+    _check_project(meta.get("projectId"), exchange.parameter("projectId"))
 
 
 def _check_timestamp(value: object, run: RunState) -> None:

@@ -117,12 +117,10 @@ def secret_randomness(exchange: Exchange, run: RunState) -> None:
 def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]:
     """What a secret must not contain, lower-cased, with and without dashes or key prefix."""
     settings = run.settings
-    named = [
-        ("webhook id", exchange.webhook_id),
-        ("webhook id", settings.webhook_id),
-        ("project id", exchange.project_id),
-        ("project id", settings.project_id),
+    named: list[tuple[str, str | None]] = [
+        (_spoken(name), value) for name, value in exchange.path_parameters.items()
     ]
+    named += [("webhook id", settings.webhook_id), ("project id", settings.project_id)]
     keys = [bearer_token(exchange.authorization), *settings.api_keys()]
     named += [("API key", key) for key in keys]
     named += [("API key", key.removeprefix(API_KEY_PREFIX)) for key in keys if key]
@@ -132,3 +130,8 @@ def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]
         for form in {value.lower(), value.lower().replace("-", "")}:
             if len(form) >= MIN_IDENTIFIER_LENGTH:
                 yield name, form
+
+
+def _spoken(parameter: str) -> str:
+    """A path parameter's name as the failure says it: ``webhookId`` is the "webhook id"."""
+    return re.sub(r"(?<=[a-z])([A-Z])", r" \1", parameter).lower()

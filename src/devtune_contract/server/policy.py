@@ -18,6 +18,7 @@ from typing import Any, Literal
 import attrs
 
 from devtune_contract.credentials import API_KEY_PATTERN, WEBHOOKS_WRITE, bearer_token
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store, StoreError, Webhook
 
@@ -99,7 +100,7 @@ class Policy:
     each; every hook receives the request's :class:`RequestContext`, and a policy keeps only
     state that outlives a request (the store, the limiter)."""
 
-    methods: tuple[str, ...] = ("POST",)
+    methods: tuple[str, ...] = (ROTATE_SECRET.method,)
 
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
         self.store = store

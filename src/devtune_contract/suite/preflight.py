@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 import requests
 
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.settings import Settings
 from devtune_contract.suite import transport
 from devtune_contract.suite.ledger import Ledger
@@ -52,12 +53,11 @@ class Preflight:
         return self._base_url() or self._write_key() or self._read_only_key()
 
     def _post(self, project_id: str | None, authorization: str | None) -> requests.Response:
-        url = (
-            f"{self.settings.base_url}/projects/{project_id or uuid.uuid4()}"
-            f"/webhooks/{uuid.uuid4()}/rotate-secret"
-        )
+        parameters = {"projectId": project_id or uuid.uuid4(), "webhookId": uuid.uuid4()}
+        url = f"{self.settings.base_url}{ROTATE_SECRET.url_path(parameters)}"
         headers = {} if authorization is None else {"Authorization": authorization}
-        response = self.http.post(
+        response = self.http.request(
+            ROTATE_SECRET.method,
             url,
             headers=headers,
             timeout=self.settings.request_timeout,

@@ -7,9 +7,7 @@ project, and an unauthenticated one whose cases the scenario tests fill in thems
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -22,10 +20,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from devtune_contract.operations import Operation, spec_path
 from devtune_contract.settings import Settings, SettingsError
 from devtune_contract.suite.transport import ca_bundle
 
-ROTATE_PATH = "/projects/{projectId}/webhooks/{webhookId}/rotate-secret"
 # Checks that judge a response alone; the other built-ins judge how the request was generated
 # (or re-send it) and only make sense for schemathesis-generated cases.
 RESPONSE_BUILTINS = (
@@ -36,14 +34,6 @@ RESPONSE_BUILTINS = (
     response_schema_conformance,
 )
 AfterValidate = Callable[[Any, Any, list[Any]], None]
-
-
-def spec_path() -> Path:
-    """``openapi.json``: shipped inside the package, or at the root of a source checkout."""
-    shipped = Path(str(resources.files("devtune_contract") / "openapi.json"))
-    if shipped.is_file():
-        return shipped
-    return Path(__file__).resolve().parents[3] / "openapi.json"
 
 
 def builtin_check_names() -> tuple[str, ...]:
@@ -112,3 +102,15 @@ def load(
 
     schema.hook("after_validate")(hook)
     return schema
+
+
+def build_case(
+    schema: Any,
+    operation: Operation,
+    path_parameters: Mapping[str, object],
+    headers: Mapping[str, str],
+) -> Any:
+    """A scenario request for ``operation`` in ``schema``, with exactly these parameters."""
+    return schema[operation.path][operation.method].Case(
+        path_parameters=dict(path_parameters), headers=dict(headers)
+    )

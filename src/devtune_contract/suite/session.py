@@ -22,6 +22,7 @@ from devtune_contract.checks import ALL_CHECKS, Check, Exchange, RunState
 from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
 from devtune_contract.masking import Redactor
+from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
 from devtune_contract.settings import Settings
 from devtune_contract.suite import reports, schemas, transport
 from devtune_contract.suite.exchanges import ExchangeCache
@@ -113,7 +114,7 @@ class ContractSession:
         ]
         self.generated_schema = self._load(authenticated=True)
         self.project_schema = self._load(authenticated=True, pin_project=True)
-        self.operation = self._load(authenticated=False)[schemas.ROTATE_PATH]["POST"]
+        self.scenario_schema = self._load(authenticated=False)
 
     @property
     def target(self) -> str:
@@ -163,19 +164,28 @@ class ContractSession:
         """A scenario request; ``authorization=""`` means the write key, ``None`` none at all."""
         if authorization == "":
             authorization = bearer(self.settings.api_key or "")
-        return self.operation.Case(
-            path_parameters={
+        return schemas.build_case(
+            self.scenario_schema,
+            ROTATE_SECRET,
+            {
                 "projectId": project_id or self.settings.project_id,
                 "webhookId": webhook_id or self.settings.webhook_id,
             },
-            headers={} if authorization is None else {"Authorization": authorization},
+            {} if authorization is None else {"Authorization": authorization},
         )
 
     def could_rotate(self, case: Any) -> bool:
-        """A POST naming the designated or the foreign webhook, under whatever project."""
-        webhook = (case.path_parameters or {}).get("webhookId")
+        """A call of an operation that returns a one-time secret, naming the designated or
+        the foreign webhook (under whatever project)."""
+        try:
+            operation = operation_at(case.path, case.method, OPERATIONS)
+        except KeyError:
+            return False  # a method the contract does not declare rotates nothing
+        named = operation.parameters_of(case.path_parameters).values()
         protected = (self.settings.webhook_id, self.settings.foreign_webhook_id)
-        return case.method.upper() == "POST" and any(same_id(webhook, w) for w in protected)
+        return operation.returns_secret and any(
+            same_id(value, webhook) for value in named for webhook in protected
+        )
 
     def send(
         self,
