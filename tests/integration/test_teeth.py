@@ -16,11 +16,18 @@ import pytest
 import requests
 from leaks import assert_nothing_leaked, recording
 from suite_runner import SuiteRun, run_suite
-from teeth import CATEGORIES, FAULTS, VARIANTS, Fault, Variant, Wrapper
+from teeth import CATEGORIES, FAULTS, VARIANTS, Catcher, Fault, Variant, Wrapper, catcher_name
 from teeth.conforming import SlidingWindowLimiter, TokenBucketLimiter
 
+from devtune_contract.checks import ALL_CHECKS
+from devtune_contract.checks.caching import secret_not_cacheable
+from devtune_contract.checks.hygiene import error_hygiene
+from devtune_contract.checks.rate_limit import rate_limit_consistency
+from devtune_contract.checks.secrets import secret_randomness
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
+from devtune_contract.suite import scenarios
 from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.suite.schemas import builtin_checks
 
 
 @pytest.fixture
@@ -55,8 +62,8 @@ def test_suite_catches_broken_variant(
     fault: Fault = FAULTS[request.node.callspec.id]
     run = run_suite({**served.environment(), **fault.environment}, tmp_path)
     assert run.returncode != 0, f"the suite passed against {fault.name}: {fault.summary}"
-    assert run.failed_names() & fault.caught_by, (
-        f"{fault.name} failed the suite, but not through {sorted(fault.caught_by)}; "
+    assert run.failed_names() & fault.caught_by_names, (
+        f"{fault.name} failed the suite, but not through {sorted(fault.caught_by_names)}; "
         f"failed: {sorted(run.failed_names())}"
     )
     assert_server_leaked_nothing(run, served)
@@ -89,16 +96,25 @@ def test_fault_catalogue_covers_every_category() -> None:
 
 def test_every_new_check_has_a_broken_variant() -> None:
     caught = set().union(*(fault.caught_by for fault in FAULTS.values()))
-    for name in (
-        "secret_randomness",
-        "rate_limit_consistency",
-        "secret_not_cacheable",
-        "error_hygiene",
-        "test_nearly_right_key_is_unauthorized",
-        "test_foreign_webhook_is_not_rotated",
-        "test_concurrent_rotations_return_distinct_secrets",
+    for catcher in (
+        secret_randomness,
+        rate_limit_consistency,
+        secret_not_cacheable,
+        error_hygiene,
+        scenarios.NEARLY_RIGHT_KEY,
+        scenarios.FOREIGN_WEBHOOK,
+        scenarios.CONCURRENT_ROTATIONS,
     ):
-        assert name in caught, f"no broken variant is caught by {name}"
+        assert catcher in caught, f"no broken variant is caught by {catcher_name(catcher)}"
+
+
+def test_every_catcher_is_a_real_check_or_scenario() -> None:
+    """``caught_by`` holds objects; each is one the suite really runs and reports."""
+    known: set[Catcher] = {*ALL_CHECKS, *scenarios.SCENARIOS, *builtin_checks()}
+    for fault in FAULTS.values():
+        strays = [catcher_name(c) for c in fault.caught_by if c not in known]
+        assert not strays, f"{fault.name} is caught by {strays}, which the suite never runs"
+        assert fault.caught_by, f"{fault.name} names nothing that catches it"
 
 
 def test_legitimate_variants_cover_the_issue() -> None:

@@ -7,9 +7,29 @@ either a category of broken variants or ``conforming``.
 import importlib
 import pkgutil
 
-from teeth.registry import CATEGORIES, FAULTS, VARIANTS, Category, Fault, Variant, Wrapper
+from teeth.registry import (
+    CATEGORIES,
+    FAULTS,
+    VARIANTS,
+    Catcher,
+    Category,
+    Fault,
+    Variant,
+    Wrapper,
+    catcher_name,
+)
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["CATEGORIES", "FAULTS", "VARIANTS", "Category", "Fault", "Variant", "Wrapper"]
+__all__ = [
+    "CATEGORIES",
+    "FAULTS",
+    "VARIANTS",
+    "Catcher",
+    "Category",
+    "Fault",
+    "Variant",
+    "Wrapper",
+    "catcher_name",
+]

@@ -9,6 +9,7 @@ from devtune_contract.server.policy import (
     ServerConfig,
 )
 from devtune_contract.server.storage import ApiKey, Store
+from devtune_contract.suite import scenarios
 from teeth.registry import fault
 
 
@@ -38,7 +39,7 @@ class RemembersKeys(Policy):
     "key_matched_by_prefix",
     "an auth cache keys credentials by their first 25 characters: changed, cut or extended "
     "keys with the right prefix are accepted",
-    ("test_nearly_right_key_is_unauthorized",),
+    (scenarios.NEARLY_RIGHT_KEY,),
 )
 class KeyMatchedByPrefix(RemembersKeys):
     def lookup_form(self, token: str) -> str:
@@ -48,7 +49,7 @@ class KeyMatchedByPrefix(RemembersKeys):
 @fault(
     "key_last_character_ignored",
     "keys are compared without their last character (an off-by-one slice)",
-    ("test_nearly_right_key_is_unauthorized",),
+    (scenarios.NEARLY_RIGHT_KEY,),
 )
 class KeyLastCharacterIgnored(RemembersKeys):
     def lookup_form(self, token: str) -> str:
@@ -59,7 +60,7 @@ class KeyLastCharacterIgnored(RemembersKeys):
     "key_pattern_not_anchored",
     "the key pattern is matched at the start only and the match is looked up: extended keys "
     "are accepted",
-    ("test_nearly_right_key_is_unauthorized",),
+    (scenarios.NEARLY_RIGHT_KEY,),
 )
 class KeyPatternNotAnchored(Policy):
     def authenticate(self, context: RequestContext) -> ApiKey | None:

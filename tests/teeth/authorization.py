@@ -10,6 +10,7 @@ from devtune_contract.server.policy import (
     canonical_uuid,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
+from devtune_contract.suite import scenarios
 from teeth.registry import fault
 
 
@@ -17,7 +18,7 @@ from teeth.registry import fault
     "webhook_found_by_id_alone",
     "the webhook is looked up by id without checking its project: the foreign webhook "
     "rotates under the key's project",
-    ("test_foreign_webhook_is_not_rotated",),
+    (scenarios.FOREIGN_WEBHOOK,),
 )
 class WebhookFoundByIdAlone(Policy):
     def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
@@ -29,7 +30,7 @@ class WebhookFoundByIdAlone(Policy):
     "trusts_path_project",
     "the key's project is never compared with the path's: the foreign project's own webhook "
     "rotates (the key's webhook under it still gets 404)",
-    ("test_foreign_webhook_is_not_rotated",),
+    (scenarios.FOREIGN_WEBHOOK,),
 )
 class TrustsPathProject(Policy):
     def authenticate(self, context: RequestContext) -> ApiKey | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from devtune_contract.checks.caching import secret_not_cacheable
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
@@ -25,7 +26,7 @@ class CacheControlOnSuccess(Policy):
 @fault(
     "secret_cacheable_public",
     "the 200 carrying the secret says Cache-Control: public, max-age=300",
-    ("secret_not_cacheable",),
+    (secret_not_cacheable,),
 )
 class SecretCacheablePublic(CacheControlOnSuccess):
     cache_control = "public, max-age=300"
@@ -34,7 +35,7 @@ class SecretCacheablePublic(CacheControlOnSuccess):
 @fault(
     "secret_cacheable_s_maxage",
     "the 200 carrying the secret says Cache-Control: max-age=0, s-maxage=60 (a CDN may keep it)",
-    ("secret_not_cacheable",),
+    (secret_not_cacheable,),
 )
 class SecretCacheableSharedMaxAge(CacheControlOnSuccess):
     cache_control = "max-age=0, S-Maxage=60"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from devtune_contract.checks.secrets import fresh_secret
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
@@ -13,6 +14,7 @@ from devtune_contract.server.policy import (
     ServerConfig,
 )
 from devtune_contract.server.storage import Store, Webhook
+from devtune_contract.suite import scenarios
 from teeth.registry import fault
 
 
@@ -20,7 +22,7 @@ from teeth.registry import fault
     "concurrent_rotations_share_a_secret",
     "a rotation that starts while another is still being stored reuses its secret (50 ms "
     "storage write; sequential rotations are unaffected)",
-    ("test_concurrent_rotations_return_distinct_secrets", "fresh_secret"),
+    (scenarios.CONCURRENT_ROTATIONS, fresh_secret),
 )
 class ConcurrentRotationsShareASecret(Policy):
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
@@ -50,9 +52,9 @@ class ConcurrentRotationsShareASecret(Policy):
     "secret_cached_for_250_ms",
     "a freshly generated secret is reused for 250 ms: rotations close together share it",
     (
-        "test_concurrent_rotations_return_distinct_secrets",
-        "fresh_secret",
-        "test_rotation_returns_a_new_secret_each_time",
+        scenarios.CONCURRENT_ROTATIONS,
+        fresh_secret,
+        scenarios.ROTATION_RETURNS_A_NEW_SECRET,
     ),
 )
 class SecretCachedFor250Ms(Policy):

@@ -6,7 +6,9 @@ import time
 import uuid
 
 import attrs
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
 from devtune_contract.server.policy import (
     Outcome,
     RotateRequest,
@@ -19,14 +21,14 @@ from teeth.registry import fault
 @fault(
     "omits_data",
     "200 without the data object: the schema allows it, the contract does not",
-    ("success_envelope",),
+    (success_envelope,),
 )
 class OmitsData(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
         return with_body(outcome, data=None) if outcome.status == 200 else outcome
 
 
-@fault("omits_meta", "200 without meta", ("success_envelope",))
+@fault("omits_meta", "200 without meta", (success_envelope,))
 class OmitsMeta(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
         return with_body(outcome, meta=None) if outcome.status == 200 else outcome
@@ -35,7 +37,7 @@ class OmitsMeta(RewritingPolicy):
 @fault(
     "meta_names_another_project",
     "meta.projectId is not the project of the path",
-    ("success_envelope",),
+    (success_envelope,),
 )
 class MetaNamesAnotherProject(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -49,7 +51,7 @@ class MetaNamesAnotherProject(RewritingPolicy):
 @fault(
     "stale_timestamp",
     "meta.timestamp is an hour old",
-    ("success_envelope",),
+    (success_envelope,),
 )
 class StaleTimestamp(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -62,7 +64,7 @@ class StaleTimestamp(RewritingPolicy):
 @fault(
     "timestamp_not_rfc3339",
     "meta.timestamp is a Unix number in a string",
-    ("success_envelope", "response_schema_conformance"),
+    (success_envelope, response_schema_conformance),
 )
 class TimestampNotRfc3339(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -75,7 +77,7 @@ class TimestampNotRfc3339(RewritingPolicy):
 @fault(
     "error_status_field_mismatch",
     "error bodies always say status 400",
-    ("error_envelope",),
+    (error_envelope,),
 )
 class ErrorStatusFieldMismatch(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -85,7 +87,7 @@ class ErrorStatusFieldMismatch(RewritingPolicy):
 @fault(
     "wrong_error_code",
     "403 bodies carry the code 'unauthorized'",
-    ("error_envelope",),
+    (error_envelope,),
 )
 class WrongErrorCode(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -95,7 +97,7 @@ class WrongErrorCode(RewritingPolicy):
 @fault(
     "plain_text_errors",
     "error responses are text/plain",
-    ("json_content_type", "content_type_conformance"),
+    (json_content_type, content_type_conformance),
 )
 class PlainTextErrors(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -107,7 +109,7 @@ class PlainTextErrors(RewritingPolicy):
 @fault(
     "error_without_message",
     "error bodies lack the message field",
-    ("error_envelope", "response_schema_conformance"),
+    (error_envelope, response_schema_conformance),
 )
 class ErrorWithoutMessage(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:

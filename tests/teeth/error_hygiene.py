@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devtune_contract.checks.hygiene import error_hygiene
 from devtune_contract.server.policy import (
     ERRORS,
     Outcome,
@@ -27,7 +28,7 @@ class LeakyErrors(Policy):
 @fault(
     "traceback_in_errors",
     "404 messages carry a Python traceback",
-    ("error_hygiene",),
+    (error_hygiene,),
 )
 class TracebackInErrors(LeakyErrors):
     leaky_status = 404
@@ -41,7 +42,7 @@ class TracebackInErrors(LeakyErrors):
 @fault(
     "sql_in_errors",
     "404 messages show the SQL that found nothing",
-    ("error_hygiene",),
+    (error_hygiene,),
 )
 class SqlInErrors(LeakyErrors):
     leaky_status = 404
@@ -51,7 +52,7 @@ class SqlInErrors(LeakyErrors):
 @fault(
     "exception_name_in_errors",
     "403 messages name the exception class that refused the request",
-    ("error_hygiene",),
+    (error_hygiene,),
 )
 class ExceptionNameInErrors(LeakyErrors):
     leaky_status = 403
@@ -67,7 +68,7 @@ INJECTED_MARKUP = "<script>alert(document.domain)</script></pre><img src=x onerr
 @fault(
     "html_debug_page_in_errors",
     "404 messages carry the framework's HTML debug page: markup around a stack trace",
-    ("error_hygiene",),
+    (error_hygiene,),
 )
 class HtmlDebugPageInErrors(LeakyErrors):
     leaky_status = 404

@@ -5,6 +5,12 @@ from __future__ import annotations
 import uuid
 
 import attrs
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
 
 from devtune_contract.server.policy import (
     Outcome,
@@ -13,6 +19,7 @@ from devtune_contract.server.policy import (
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
+from devtune_contract.suite import scenarios
 from teeth.policies import RewritingPolicy, with_body
 from teeth.registry import fault
 
@@ -20,7 +27,7 @@ from teeth.registry import fault
 @fault(
     "server_error_on_malformed_id",
     "a webhook id that is not a UUID crashes the handler (500)",
-    ("not_a_server_error", "test_malformed_ids_get_a_documented_4xx"),
+    (not_a_server_error, scenarios.MALFORMED_IDS),
 )
 class ServerErrorOnMalformedId(Policy):
     def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
@@ -32,7 +39,7 @@ class ServerErrorOnMalformedId(Policy):
 @fault(
     "get_is_routed",
     "GET on the rotate path is handled instead of answered 405",
-    ("unsupported_method", "allow_header_conformance"),
+    (unsupported_method, allow_header_conformance),
 )
 class GetIsRouted(Policy):
     methods = ("POST", "GET")
@@ -41,7 +48,7 @@ class GetIsRouted(Policy):
 @fault(
     "undocumented_status_for_unknown_webhook",
     "an unknown webhook gets 422, a status the contract does not document",
-    ("status_code_conformance", "test_unknown_webhook_is_not_found"),
+    (status_code_conformance, scenarios.UNKNOWN_WEBHOOK),
 )
 class UndocumentedStatusForUnknownWebhook(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:

@@ -9,6 +9,7 @@ from devtune_contract.server.policy import (
     Policy,
     RotateRequest,
 )
+from devtune_contract.suite import scenarios
 from teeth.registry import fault
 
 
@@ -17,7 +18,7 @@ from teeth.registry import fault
     "authenticated requests never get an answer",
     # The preflight's request with the key already hangs; it stops the run in the name of the
     # unknown-webhook test, the first test that would have sent that request.
-    ("test_rotation_returns_a_new_secret_each_time", "test_unknown_webhook_is_not_found"),
+    (scenarios.ROTATION_RETURNS_A_NEW_SECRET, scenarios.UNKNOWN_WEBHOOK),
     environment={"DEVTUNE_REQUEST_TIMEOUT": "1"},
 )
 class HangsOnRotate(Policy):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from devtune_contract.checks.envelope import success_envelope
+from devtune_contract.checks.rate_limit import rate_limit_headers
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
@@ -21,7 +23,7 @@ SUPERSCRIPT_DIGITS = str.maketrans("123", "\u00b9\u00b2\u00b3")
     "remaining_in_superscript_digits",
     "X-RateLimit-Remaining writes 1, 2 and 3 as the Latin-1 superscripts (str.isdigit() is "
     "true for them)",
-    ("rate_limit_headers",),
+    (rate_limit_headers,),
 )
 class RemainingInSuperscriptDigits(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
@@ -44,7 +46,7 @@ class TimestampFormat(RewritingPolicy):
 @fault(
     "timestamp_basic_format",
     "meta.timestamp is ISO 8601 basic format (20261127T061811Z), not RFC 3339",
-    ("success_envelope",),
+    (success_envelope,),
 )
 class TimestampBasicFormat(TimestampFormat):
     format = "%Y%m%dT%H%M%SZ"
@@ -53,7 +55,7 @@ class TimestampBasicFormat(TimestampFormat):
 @fault(
     "timestamp_offset_without_colon",
     "meta.timestamp ends in +0000, an offset RFC 3339 does not allow",
-    ("success_envelope",),
+    (success_envelope,),
 )
 class TimestampOffsetWithoutColon(TimestampFormat):
     format = "%Y-%m-%dT%H:%M:%S+0000"

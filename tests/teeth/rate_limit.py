@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 
 import attrs
+from schemathesis.specs.openapi.checks import response_headers_conformance
 
+from devtune_contract.checks.envelope import error_envelope
+from devtune_contract.checks.rate_limit import (
+    rate_limit_consistency,
+    rate_limit_headers,
+    rate_limited_response,
+)
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
@@ -20,7 +27,7 @@ from teeth.registry import fault
 @fault(
     "partial_rate_limit_headers",
     "only X-RateLimit-Limit is sent",
-    ("rate_limit_headers", "rate_limited_response", "response_headers_conformance"),
+    (rate_limit_headers, rate_limited_response, response_headers_conformance),
 )
 class PartialRateLimitHeaders(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
@@ -30,7 +37,7 @@ class PartialRateLimitHeaders(Policy):
 @fault(
     "remaining_above_limit",
     "X-RateLimit-Remaining exceeds the limit",
-    ("rate_limit_headers",),
+    (rate_limit_headers,),
 )
 class RemainingAboveLimit(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
@@ -40,7 +47,7 @@ class RemainingAboveLimit(Policy):
 @fault(
     "reset_in_milliseconds",
     "X-RateLimit-Reset is in milliseconds",
-    ("rate_limit_headers",),
+    (rate_limit_headers,),
 )
 class ResetInMilliseconds(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
@@ -50,7 +57,7 @@ class ResetInMilliseconds(Policy):
 @fault(
     "reset_as_seconds_left",
     "X-RateLimit-Reset counts seconds left instead of a Unix time",
-    ("rate_limit_headers",),
+    (rate_limit_headers,),
 )
 class ResetAsSecondsLeft(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
@@ -61,7 +68,7 @@ class ResetAsSecondsLeft(Policy):
 @fault(
     "bare_429",
     "429 without any X-RateLimit header",
-    ("rate_limited_response", "response_headers_conformance"),
+    (rate_limited_response, response_headers_conformance),
 )
 class Bare429(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -71,7 +78,7 @@ class Bare429(RewritingPolicy):
 @fault(
     "429_with_remaining",
     "429 says requests remain",
-    ("rate_limited_response",),
+    (rate_limited_response,),
 )
 class RateLimitedWithRemaining(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -83,7 +90,7 @@ class RateLimitedWithRemaining(RewritingPolicy):
 @fault(
     "429_wrong_code",
     "429 body says 'too_many_requests'",
-    ("rate_limited_response", "error_envelope"),
+    (rate_limited_response, error_envelope),
 )
 class RateLimitedWrongCode(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
@@ -93,7 +100,7 @@ class RateLimitedWrongCode(RewritingPolicy):
 @fault(
     "remaining_never_counts",
     "X-RateLimit-Remaining always equals the limit until the 429",
-    ("rate_limit_consistency",),
+    (rate_limit_consistency,),
 )
 class RemainingNeverCounts(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
@@ -103,7 +110,7 @@ class RemainingNeverCounts(Policy):
 @fault(
     "limit_changes",
     "X-RateLimit-Limit is 20 higher on every other response",
-    ("rate_limit_consistency",),
+    (rate_limit_consistency,),
 )
 class LimitChanges(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:

@@ -10,12 +10,14 @@ whole contract suite against each.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import attrs
 
+from devtune_contract.checks import ContractCheck
 from devtune_contract.server.app import ASGIApp
 from devtune_contract.server.policy import Policy, ServerConfig
+from devtune_contract.suite.scenarios import Scenario
 
 Category = Literal[
     "generated",
@@ -44,14 +46,29 @@ def category_of(policy: type[Policy]) -> Category:
     raise ValueError(f"{policy.__qualname__} is in {policy.__module__}, not a category module")
 
 
+# What may catch a fault: a contract check, a scenario test, or one of schemathesis' checks.
+Catcher = ContractCheck | Scenario | Callable[..., Any]
+
+
+def catcher_name(catcher: Catcher) -> str:
+    """The name the suite's summary reports the catcher under."""
+    if isinstance(catcher, ContractCheck | Scenario):
+        return catcher.name
+    return catcher.__name__
+
+
 @attrs.frozen
 class Fault:
     name: str
     category: Category
     summary: str
-    caught_by: frozenset[str]
+    caught_by: frozenset[Catcher]
     policy: type[Policy]
     environment: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def caught_by_names(self) -> frozenset[str]:
+        return frozenset(catcher_name(catcher) for catcher in self.caught_by)
 
 
 FAULTS: dict[str, Fault] = {}
@@ -60,7 +77,7 @@ FAULTS: dict[str, Fault] = {}
 def fault(
     name: str,
     summary: str,
-    caught_by: tuple[str, ...],
+    caught_by: tuple[Catcher, ...],
     environment: Mapping[str, str] | None = None,
 ) -> Callable[[type[Policy]], type[Policy]]:
     """Register the decorated policy as a broken variant of its module's category."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from schemathesis.specs.openapi.checks import ignored_auth
+
 from devtune_contract.server.policy import (
     Outcome,
     Policy,
@@ -9,6 +11,7 @@ from devtune_contract.server.policy import (
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey
+from devtune_contract.suite import scenarios
 from teeth.policies import RewritingPolicy, unrestricted_key_for_path
 from teeth.registry import fault
 
@@ -16,7 +19,7 @@ from teeth.registry import fault
 @fault(
     "accepts_missing_key",
     "a request without Authorization rotates as if authorised",
-    ("test_missing_key_is_unauthorized", "ignored_auth"),
+    (scenarios.MISSING_KEY, ignored_auth),
 )
 class AcceptsMissingKey(Policy):
     def authenticate(self, context: RequestContext) -> ApiKey | None:
@@ -29,7 +32,7 @@ class AcceptsMissingKey(Policy):
 @fault(
     "accepts_unknown_keys",
     "any well-formed key is accepted, issued or not",
-    ("test_unknown_key_is_unauthorized",),
+    (scenarios.UNKNOWN_KEY,),
 )
 class AcceptsUnknownKeys(Policy):
     def authenticate(self, context: RequestContext) -> ApiKey | None:
@@ -43,7 +46,7 @@ class AcceptsUnknownKeys(Policy):
 @fault(
     "ignores_scopes",
     "a key without webhooks.write may rotate",
-    ("test_read_only_key_is_forbidden",),
+    (scenarios.READ_ONLY_KEY,),
 )
 class IgnoresScopes(Policy):
     def may_rotate(self, context: RequestContext, key: ApiKey) -> bool:
@@ -53,7 +56,7 @@ class IgnoresScopes(Policy):
 @fault(
     "ignores_path_project",
     "the webhook is found by id alone, whatever project the path names",
-    ("test_webhook_under_another_project_is_not_rotated",),
+    (scenarios.WEBHOOK_UNDER_ANOTHER_PROJECT,),
 )
 class IgnoresPathProject(Policy):
     def owns_project(self, context: RequestContext, key: ApiKey) -> bool:
@@ -63,7 +66,7 @@ class IgnoresPathProject(Policy):
 @fault(
     "unknown_webhook_is_forbidden",
     "an unknown webhook in the key's own project gets 403 instead of 404",
-    ("test_unknown_webhook_is_not_found",),
+    (scenarios.UNKNOWN_WEBHOOK,),
 )
 class UnknownWebhookIsForbidden(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:

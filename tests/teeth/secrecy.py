@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devtune_contract.checks.secrets import no_credential_echo
 from devtune_contract.server.policy import (
     Outcome,
     RotateRequest,
@@ -13,7 +14,7 @@ from teeth.registry import fault
 @fault(
     "echoes_key_in_errors",
     "error messages repeat the API key the request carried",
-    ("no_credential_echo",),
+    (no_credential_echo,),
 )
 class EchoesKeyInErrors(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:

@@ -7,15 +7,17 @@ import itertools
 import secrets
 import time
 
+from devtune_contract.checks.secrets import fresh_secret, secret_randomness, secret_strength
 from devtune_contract.server.policy import Policy, RequestContext, ServerConfig
 from devtune_contract.server.storage import Store, Webhook
+from devtune_contract.suite import scenarios
 from teeth.registry import fault
 
 
 @fault(
     "secret_never_changes",
     "every rotation returns the same secret",
-    ("fresh_secret", "test_rotation_returns_a_new_secret_each_time"),
+    (fresh_secret, scenarios.ROTATION_RETURNS_A_NEW_SECRET),
 )
 class SecretNeverChanges(Policy):
     fixed = secrets.token_hex(32)
@@ -27,7 +29,7 @@ class SecretNeverChanges(Policy):
 @fault(
     "short_secret",
     "secrets hold 64 bits",
-    ("secret_strength",),
+    (secret_strength,),
 )
 class ShortSecret(Policy):
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
@@ -37,7 +39,7 @@ class ShortSecret(Policy):
 @fault(
     "secret_not_encoded",
     "the secret is neither hex nor base64",
-    ("secret_strength",),
+    (secret_strength,),
 )
 class SecretNotEncoded(Policy):
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
@@ -47,7 +49,7 @@ class SecretNotEncoded(Policy):
 @fault(
     "secret_repeated_block",
     "the secret is 16 random bytes written twice (64 hex characters, 128 bits)",
-    ("secret_randomness",),
+    (secret_randomness,),
 )
 class SecretRepeatedBlock(Policy):
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
@@ -57,7 +59,7 @@ class SecretRepeatedBlock(Policy):
 @fault(
     "secret_from_counter",
     "the secret is a nanosecond counter in 64 hex digits: fresh every time, never random",
-    ("secret_randomness",),
+    (secret_randomness,),
 )
 class SecretFromCounter(Policy):
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
@@ -71,7 +73,7 @@ class SecretFromCounter(Policy):
 @fault(
     "secret_zero_padded",
     "whsec_ secrets encode 16 random bytes zero-padded to 32",
-    ("secret_randomness",),
+    (secret_randomness,),
 )
 class SecretZeroPadded(Policy):
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
@@ -81,7 +83,7 @@ class SecretZeroPadded(Policy):
 @fault(
     "secret_bit_string",
     "the secret is 128 random bits written as 128 '0'/'1' characters, read as 512-bit hex",
-    ("secret_randomness",),
+    (secret_randomness,),
 )
 class SecretBitString(Policy):
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
@@ -91,7 +93,7 @@ class SecretBitString(Policy):
 @fault(
     "secret_embeds_webhook_id",
     "the secret is the webhook id followed by 16 random bytes",
-    ("secret_randomness",),
+    (secret_randomness,),
 )
 class SecretEmbedsWebhookId(Policy):
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:

@@ -12,10 +12,66 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devtune_contract.checks import Exchange
-from devtune_contract.operations import ROTATE_SECRET, Operation
+from devtune_contract.operations import ROTATE_SECRET, Operation, operations_of
 
 PROJECT = "p"
 WEBHOOK = "w"
+
+# A made-up contract: a second secret-returning operation under another base path, and a
+# plain read. Generic parts must serve it without an edit.
+_ENVELOPE = {
+    "type": "object",
+    "properties": {
+        "data": {
+            "type": "object",
+            "properties": {"secret": {"type": "string"}},
+            "required": ["secret"],
+        }
+    },
+}
+MADE_UP: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "made up", "version": "1"},
+    "servers": [{"url": "https://example.test/api/v9/"}],
+    "paths": {
+        "/teams/{teamId}/tokens/{tokenId}/reissue": {
+            "post": {
+                "operationId": "reissueToken",
+                "parameters": [
+                    {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for n in ("teamId", "tokenId")
+                ],
+                "responses": {"201": {"$ref": "#/components/responses/Reissued"}},
+            }
+        },
+        "/teams/{teamId}": {
+            "get": {
+                "operationId": "getTeam",
+                "parameters": [
+                    {"name": "teamId", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the team",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    },
+    "components": {
+        "responses": {
+            "Reissued": {
+                "description": "a new token, shown once",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S"}}},
+            }
+        },
+        "schemas": {"S": _ENVELOPE},
+    },
+}
+MADE_UP_OPERATIONS = operations_of(MADE_UP)
+REISSUE = MADE_UP_OPERATIONS["reissueToken"]
+GET_TEAM = MADE_UP_OPERATIONS["getTeam"]
 
 
 def rotation_body(secret: str, project_id: str = PROJECT) -> dict[str, Any]:

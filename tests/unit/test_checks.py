@@ -199,7 +199,7 @@ BROKEN = [
 @pytest.mark.parametrize(
     ("check", "response", "title"),
     BROKEN,
-    ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(BROKEN)],
+    ids=[f"{c.name}-{i}" for i, (c, _, _) in enumerate(BROKEN)],
 )
 def test_each_break_is_named(check: Any, response: Exchange, title: str, run: RunState) -> None:
     with pytest.raises(ContractViolation, match=title) as raised:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 import json
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 import schemathesis
+from unit.conftest import GET_TEAM, MADE_UP, MADE_UP_OPERATIONS, REISSUE
 
 from devtune_contract.drift import compare
 from devtune_contract.masking import Redactor
@@ -22,65 +22,10 @@ from devtune_contract.operations import (
     ROTATE_SECRET,
     Operation,
     operation_at,
-    operations_of,
     spec_path,
 )
 from devtune_contract.suite.exchanges import ExchangeCache
 from devtune_contract.suite.schemas import build_case
-
-ENVELOPE = {
-    "type": "object",
-    "properties": {
-        "data": {
-            "type": "object",
-            "properties": {"secret": {"type": "string"}},
-            "required": ["secret"],
-        }
-    },
-}
-MADE_UP: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "made up", "version": "1"},
-    "servers": [{"url": "https://example.test/api/v9/"}],
-    "paths": {
-        "/teams/{teamId}/tokens/{tokenId}/reissue": {
-            "post": {
-                "operationId": "reissueToken",
-                "parameters": [
-                    {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                    for n in ("teamId", "tokenId")
-                ],
-                "responses": {"201": {"$ref": "#/components/responses/Reissued"}},
-            }
-        },
-        "/teams/{teamId}": {
-            "get": {
-                "operationId": "getTeam",
-                "parameters": [
-                    {"name": "teamId", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "responses": {
-                    "200": {
-                        "description": "the team",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
-                },
-            }
-        },
-    },
-    "components": {
-        "responses": {
-            "Reissued": {
-                "description": "a new token, shown once",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S"}}},
-            }
-        },
-        "schemas": {"S": ENVELOPE},
-    },
-}
-MADE_UP_OPERATIONS = operations_of(MADE_UP)
-REISSUE = MADE_UP_OPERATIONS["reissueToken"]
-GET_TEAM = MADE_UP_OPERATIONS["getTeam"]
 
 
 def test_the_rotate_operation_is_read_from_openapi_json() -> None:

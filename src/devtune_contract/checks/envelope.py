@@ -7,6 +7,7 @@ from datetime import datetime
 from rfc3339_validator import validate_rfc3339
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange, same_id
+from devtune_contract.checks.registry import an_error, contract_check, has_body, returns_a_secret
 from devtune_contract.checks.state import RunState
 
 # The documented error code for each status; 405 is the one undocumented status a
@@ -20,6 +21,7 @@ ERROR_CODES = {
 }
 
 
+@contract_check(applies=has_body)
 def json_content_type(exchange: Exchange, run: RunState) -> None:
     """Every response with a body is JSON."""
     if exchange.body and not exchange.is_json:
@@ -28,6 +30,7 @@ def json_content_type(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(f"{exchange.status} response is {shown}, not application/json")
 
 
+@contract_check(applies=returns_a_secret)
 def success_envelope(exchange: Exchange, run: RunState) -> None:
     """200 carries ``data.secret`` and ``meta`` with a fresh timestamp and the path's project.
 
@@ -73,6 +76,7 @@ def _check_project(value: object, path_project: str | None) -> None:
         raise ContractViolation(f"meta.projectId {value!r} is not the path's {path_project!r}")
 
 
+@contract_check(applies=an_error)
 def error_envelope(exchange: Exchange, run: RunState) -> None:
     """Errors are ``{error, message, status}`` with the HTTP status and its documented code."""
     if exchange.status < 400:

@@ -13,6 +13,7 @@ from devtune_contract.checks.randomness import (
     Encoding,
     not_random,
 )
+from devtune_contract.checks.registry import always, contract_check, returns_a_secret
 from devtune_contract.checks.state import RunState
 from devtune_contract.credentials import API_KEY_PREFIX, bearer_token
 from devtune_contract.masking import mask
@@ -53,6 +54,7 @@ def secret_bits(secret: str) -> int | None:
     return None if part is None else part[0].bits_per_symbol * len(part[1])
 
 
+@contract_check(applies=returns_a_secret)
 def secret_strength(exchange: Exchange, run: RunState) -> None:
     """The new secret holds at least 128 bits, hex or base64, after any prefix."""
     secret = returned_secret(exchange)
@@ -67,6 +69,7 @@ def secret_strength(exchange: Exchange, run: RunState) -> None:
         )
 
 
+@contract_check(applies=returns_a_secret)
 def fresh_secret(exchange: Exchange, run: RunState) -> None:
     """Each rotation returns a secret never seen before in this run."""
     secret = returned_secret(exchange)
@@ -78,6 +81,7 @@ def fresh_secret(exchange: Exchange, run: RunState) -> None:
         )
 
 
+@contract_check(applies=always)
 def no_credential_echo(exchange: Exchange, run: RunState) -> None:
     """No response body repeats the API key the request carried (or any configured key)."""
     sent = bearer_token(exchange.authorization)
@@ -88,6 +92,7 @@ def no_credential_echo(exchange: Exchange, run: RunState) -> None:
             raise ContractViolation(f"the response body echoes the API key {mask(key)}")
 
 
+@contract_check(applies=returns_a_secret)
 def secret_randomness(exchange: Exchange, run: RunState) -> None:
     """The secret looks random and embeds no identifier of the request or the run.
 

@@ -16,7 +16,7 @@ import requests
 
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.settings import Settings
-from devtune_contract.suite import transport
+from devtune_contract.suite import scenarios, transport
 from devtune_contract.suite.ledger import Ledger
 
 StopKind = Literal["configuration", "unreachable"]
@@ -24,10 +24,6 @@ NO_API = (
     "no API at this base URL: is /api/v2 part of DEVTUNE_BASE_URL? "
     "(a server that hides its routes from unauthenticated requests looks the same)"
 )
-
-MISSING_KEY_TEST = "test_missing_key_is_unauthorized"
-UNKNOWN_WEBHOOK_TEST = "test_unknown_webhook_is_not_found"
-READ_ONLY_TEST = "test_read_only_key_is_forbidden"
 
 
 @attrs.frozen
@@ -80,7 +76,9 @@ class Preflight:
         confirm = self._post(None, "Bearer not-a-devtune-key")
         if _api_answered(confirm):
             return None
-        return Stop("configuration", f"{NO_API}; got {_shape(response)}", MISSING_KEY_TEST)
+        return Stop(
+            "configuration", f"{NO_API}; got {_shape(response)}", scenarios.MISSING_KEY.name
+        )
 
     def _write_key(self) -> Stop | None:
         try:
@@ -92,16 +90,18 @@ class Preflight:
                 "unreachable",
                 f"{cause} to a request with DEVTUNE_API_KEY, while unauthenticated ones are "
                 "answered",
-                UNKNOWN_WEBHOOK_TEST,
+                scenarios.UNKNOWN_WEBHOOK.name,
             )
         if status == 401:
-            return Stop("configuration", "DEVTUNE_API_KEY refused (401)", UNKNOWN_WEBHOOK_TEST)
+            return Stop(
+                "configuration", "DEVTUNE_API_KEY refused (401)", scenarios.UNKNOWN_WEBHOOK.name
+            )
         if status == 403:
             return Stop(
                 "configuration",
                 "the key cannot reach DEVTUNE_PROJECT_ID (403) "
                 "(or the server answers 403 for an unknown webhook instead of 404)",
-                UNKNOWN_WEBHOOK_TEST,
+                scenarios.UNKNOWN_WEBHOOK.name,
             )
         return None
 
@@ -113,7 +113,11 @@ class Preflight:
         except requests.Timeout:
             return None  # the write key was answered: the tests will see this one
         if status == 401:
-            return Stop("configuration", "DEVTUNE_READONLY_API_KEY refused (401)", READ_ONLY_TEST)
+            return Stop(
+                "configuration",
+                "DEVTUNE_READONLY_API_KEY refused (401)",
+                scenarios.READ_ONLY_KEY.name,
+            )
         return None
 
     def _status(self, project_id: str | None, key: str | None) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import attrs
@@ -21,12 +22,13 @@ from schemathesis.core.failures import FailureGroup
 from devtune_contract.checks import ALL_CHECKS, Check, Exchange, RunState
 from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
+from devtune_contract.checks.registry import always
 from devtune_contract.masking import Redactor
 from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
 from devtune_contract.settings import Settings
 from devtune_contract.suite import reports, schemas, transport
 from devtune_contract.suite.exchanges import ExchangeCache
-from devtune_contract.suite.ledger import Ledger, applies
+from devtune_contract.suite.ledger import Ledger
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
 from devtune_contract.suite.waiting import Announce, Pacer, seconds_until_reset, wait
 
@@ -67,8 +69,8 @@ def as_schemathesis_check(check: Check, session: ContractSession) -> Any:
     def adapter(ctx: Any, response: Any, case: Any) -> None:
         check(session.exchanges.view(case, response), session.run)
 
-    adapter.__name__ = adapter.__qualname__ = check.__name__
-    adapter.__doc__ = check.__doc__
+    adapter.__name__ = adapter.__qualname__ = check.name
+    adapter.__doc__ = check.doc
     return adapter
 
 
@@ -102,16 +104,16 @@ class ContractSession:
             if key:
                 self.shell_credentials[key] = f"${variable}"
         self._thread = threading.local()
-        known = (*schemas.builtin_check_names(), *(check.__name__ for check in ALL_CHECKS))
-        self.selection = schemas.CheckSelection.from_settings(settings, known)
+        self.selection = schemas.CheckSelection.from_settings(settings, ALL_CHECKS)
         self.contract_checks = [
-            as_schemathesis_check(check, self)
-            for check in ALL_CHECKS
-            if check.__name__ in self.selection
+            as_schemathesis_check(check, self) for check in self.selection.contract_checks
         ]
-        self.scenario_builtins = [
-            c for c in schemas.RESPONSE_BUILTINS if c.__name__ in self.selection
-        ]
+        self.scenario_builtins = list(self.selection.scenario_builtins)
+        # When each reported check had something to judge; schemathesis' own judge every response.
+        self.applicability: dict[str, Callable[[Exchange], bool]] = {
+            check.__name__: always for check in schemas.builtin_checks()
+        }
+        self.applicability.update({check.name: check.applies for check in ALL_CHECKS})
         self.generated_schema = self._load(authenticated=True)
         self.project_schema = self._load(authenticated=True, pin_project=True)
         self.scenario_schema = self._load(authenticated=False)
@@ -147,7 +149,8 @@ class ContractSession:
                 failure = next(iter(text.strip().splitlines()), result.name)
                 if sent is not None and sent.response is response:
                     sent.failures.append(CheckFailure(result.name, failure, exchange.status))
-            self.ledger.record_check(result.name, failure, applied=applies(result.name, exchange))
+            applied = self.applicability[result.name](exchange)
+            self.ledger.record_check(result.name, failure, applied=applied)
 
     def register_derived_key(self, key: str, shell_expression: str) -> None:
         """A key built from a configured one: masked like it, shown in curl as an expression."""
