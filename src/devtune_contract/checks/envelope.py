@@ -9,16 +9,7 @@ from rfc3339_validator import validate_rfc3339
 from devtune_contract.checks.exchange import ContractViolation, Exchange, same_id
 from devtune_contract.checks.registry import an_error, contract_check, has_body, returns_a_secret
 from devtune_contract.checks.state import RunState
-
-# The documented error code for each status; 405 is the one undocumented status a
-# conforming server may send (unsupported methods), so it only needs a non-empty code.
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    429: "rate_limit_exceeded",
-}
+from devtune_contract.constants import DOCUMENTED_ERROR_CODES
 
 
 @contract_check(applies=has_body)
@@ -91,7 +82,9 @@ def error_envelope(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(
             f"error body says status {body['status']!r} but the response is {exchange.status}"
         )
-    expected = ERROR_CODES.get(exchange.status)
+    # 405 is the one undocumented status a conforming server may send (unsupported methods),
+    # so it, like any status without a documented code, only needs a non-empty one.
+    expected = DOCUMENTED_ERROR_CODES.get(exchange.status)
     if expected is not None and body["error"] != expected:
         raise ContractViolation(
             f"{exchange.status} error code is {body['error']!r}, documented: {expected!r}"

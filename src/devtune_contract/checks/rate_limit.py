@@ -7,6 +7,7 @@ import re
 from devtune_contract.checks.exchange import ContractViolation, Exchange
 from devtune_contract.checks.registry import contract_check, rate_limited
 from devtune_contract.checks.state import Quota, RunState
+from devtune_contract.constants import DOCUMENTED_ERROR_CODES
 from devtune_contract.credentials import bearer_token
 from devtune_contract.masking import mask
 
@@ -81,8 +82,9 @@ def rate_limited_response(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(f"429 with {REMAINING} {remaining}, must be 0")
     body = exchange.parsed_body
     code = body.get("error") if isinstance(body, dict) else None
-    if code != "rate_limit_exceeded":
-        raise ContractViolation(f"429 error code is {code!r}, documented: 'rate_limit_exceeded'")
+    documented = DOCUMENTED_ERROR_CODES[429]
+    if code != documented:
+        raise ContractViolation(f"429 error code is {code!r}, documented: {documented!r}")
 
 
 def _counted_quota(exchange: Exchange) -> Quota | None:

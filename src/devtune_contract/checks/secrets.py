@@ -15,6 +15,7 @@ from devtune_contract.checks.randomness import (
 )
 from devtune_contract.checks.registry import always, contract_check, returns_a_secret
 from devtune_contract.checks.state import RunState
+from devtune_contract.constants import WEBHOOK_SECRET_PREFIX
 from devtune_contract.credentials import API_KEY_PREFIX, bearer_token
 from devtune_contract.masking import mask
 
@@ -23,7 +24,6 @@ MIN_SECRET_BITS = 128
 # Bounded, so a base64url secret whose first characters happen to be letters and ``_`` keeps
 # most of its length.
 SECRET_PREFIX = re.compile(r"^[A-Za-z]{1,12}_")
-STANDARD_WEBHOOKS_PREFIX = "whsec_"
 HEX_SYMBOLS = re.compile(r"[0-9a-fA-F]+")
 BASE64_SYMBOLS = re.compile(r"([A-Za-z0-9+/_-]+)={0,2}")
 
@@ -42,7 +42,7 @@ def encoded_part(secret: str) -> tuple[Encoding, str] | None:
     """The encoding and symbols of ``secret`` after any prefix and without ``=`` padding."""
     encoded = SECRET_PREFIX.sub("", secret, count=1)
     # Standard Webhooks' whsec_ secrets are base64 even when every character happens to be hex.
-    if HEX_SYMBOLS.fullmatch(encoded) and not secret.startswith(STANDARD_WEBHOOKS_PREFIX):
+    if HEX_SYMBOLS.fullmatch(encoded) and not secret.startswith(WEBHOOK_SECRET_PREFIX):
         return HEX, encoded
     match = BASE64_SYMBOLS.fullmatch(encoded)
     return (BASE64, match.group(1)) if match else None

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
 
+from devtune_contract.constants import DOCUMENTED_ERROR_CODES, UUID_PATTERN, WEBHOOK_SECRET_PREFIX
 from devtune_contract.credentials import API_KEY_PATTERN, WEBHOOKS_WRITE, bearer_token
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
@@ -28,11 +28,11 @@ SecretFormat = Literal["hex", "whsec"]
 RateLimitHeaders = Literal["always", "on_429"]
 
 ERRORS: dict[int, tuple[str, str]] = {
-    401: ("unauthorized", "Invalid or missing API key"),
-    403: ("forbidden", "The API key may not rotate this webhook's secret"),
-    404: ("not_found", "The requested resource was not found"),
+    401: (DOCUMENTED_ERROR_CODES[401], "Invalid or missing API key"),
+    403: (DOCUMENTED_ERROR_CODES[403], "The API key may not rotate this webhook's secret"),
+    404: (DOCUMENTED_ERROR_CODES[404], "The requested resource was not found"),
     405: ("method_not_allowed", "Only POST is allowed on this path"),
-    429: ("rate_limit_exceeded", "Rate limit exceeded. Please try again later."),
+    429: (DOCUMENTED_ERROR_CODES[429], "Rate limit exceeded. Please try again later."),
     500: ("internal_error", "The server failed to handle the request"),
 }
 
@@ -70,16 +70,13 @@ def utc_timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-
-
 def canonical_uuid(value: str) -> str | None:
     """The lower-case 8-4-4-4-12 form of ``value``, or ``None`` for any other text.
 
     Only the canonical spelling (in either case) names an id: ``urn:uuid:``, braces or 32 bare
     hex digits are unknown ids, as they are to a server that stores ids as text.
     """
-    return value.lower() if CANONICAL_UUID.fullmatch(value) else None
+    return value.lower() if UUID_PATTERN.fullmatch(value) else None
 
 
 @attrs.define
@@ -159,7 +156,7 @@ class Policy:
 
     def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         if self.config.secret_format == "whsec":  # noqa: S105
-            return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+            return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
         return secrets.token_hex(32)
 
     def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
