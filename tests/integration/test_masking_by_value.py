@@ -19,6 +19,9 @@ from suite_runner import run_suite
 from devtune_contract.server.policy import Outcome, RequestContext, utc_timestamp
 from devtune_contract.suite.embedded import EmbeddedServer
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 
 class NotingPolicy(RecordingPolicy):
     """Also hides a second fresh secret in prose."""

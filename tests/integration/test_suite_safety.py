@@ -34,6 +34,9 @@ REFUSALS = (
     "test_webhook_under_another_project_is_not_rotated",
 )
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 
 class CountingPolicy(Policy):
     """Counts the rotations the server really made."""
