@@ -8,6 +8,7 @@ secret it does know must not be masked a second time into ``c564…(15 chars)``.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,9 +56,8 @@ class SecretWithoutMetaPolicy(NotingPolicy):
 
 @pytest.fixture(params=[RenamedSecretPolicy, SecretWithoutMetaPolicy])
 def faulty_server(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
-    server = EmbeddedServer(policy=recording(request.param))
-    yield server
-    server.close()
+    with contextlib.closing(EmbeddedServer(policy=recording(request.param))) as server:
+        yield server
 
 
 def test_secrets_are_masked_by_value_and_once(

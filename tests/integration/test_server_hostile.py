@@ -16,17 +16,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devtune_contract.server import (
-    ConnectionLimits,
-    DemoData,
-    Policy,
-    RunningServer,
-    ServerConfig,
-    Store,
-    create_app,
-    seed_demo,
-)
+from devtune_contract.operations import ROTATE_SECRET
+from devtune_contract.server import Policy, RunningServer, ServerConfig, Store, create_app
+from devtune_contract.server.protocol import ConnectionLimits
 from devtune_contract.server.running import BoundedAccessLog
+from devtune_contract.server.storage import DemoData, seed_demo
 
 FLOOD_HEADER_BYTES = 32 * 1024 * 1024
 FAST = ConnectionLimits(head_timeout=1.0, keep_alive_timeout=1, max_connections=16)
@@ -40,7 +34,8 @@ class Target:
     @property
     def rotate_path(self) -> str:
         demo = self.demo
-        return f"/api/v2/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+        parameters = {"projectId": demo.project_id, "webhookId": demo.webhook_id}
+        return ROTATE_SECRET.url_path(parameters, base=True)
 
     def request(self, *extra_headers: bytes, path: str | None = None) -> bytes:
         lines = [

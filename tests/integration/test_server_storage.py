@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import (
     Policy,
     RunningServer,
@@ -178,7 +179,7 @@ def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Pat
     database = tmp_path / "state.sqlite"
     store = Store.open(database)
     demo = seed_demo(store)
-    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+    path = ROTATE_SECRET.url_path({"projectId": demo.project_id, "webhookId": demo.webhook_id})
     try:
         with RunningServer(create_app(Policy(store))) as running:
             other = Store.open(database)  # as `devtune-contract seed` would, from its process
@@ -221,7 +222,7 @@ def test_a_rotation_is_answered_only_after_its_commit(tmp_path: Path) -> None:
     assert isinstance(store, GatedDisk)
     store.prepare_gate()
     demo = seed_demo(store)
-    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+    path = ROTATE_SECRET.url_path({"projectId": demo.project_id, "webhookId": demo.webhook_id})
     answers: list[tuple[int, int]] = []
     try:
         with RunningServer(create_app(Policy(store))) as running:

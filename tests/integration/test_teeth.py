@@ -24,6 +24,7 @@ from devtune_contract.checks.caching import secret_not_cacheable
 from devtune_contract.checks.hygiene import error_hygiene
 from devtune_contract.checks.rate_limit import rate_limit_consistency
 from devtune_contract.checks.secrets import secret_randomness
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
 from devtune_contract.suite import scenarios
 from devtune_contract.suite.embedded import EmbeddedServer
@@ -123,10 +124,11 @@ def test_legitimate_variants_cover_the_issue() -> None:
 
 def rotate(server: EmbeddedServer, *, project: str | None = None, key: str | None = "") -> Any:
     key = server.demo.write_key if key == "" else key
-    url = (
-        f"{server.server.base_url}/projects/{project or server.demo.project_id}"
-        f"/webhooks/{server.demo.webhook_id}/rotate-secret"
-    )
+    parameters = {
+        "projectId": project or server.demo.project_id,
+        "webhookId": server.demo.webhook_id,
+    }
+    url = server.server.base_url + ROTATE_SECRET.url_path(parameters)
     headers = {} if key is None else {"Authorization": f"Bearer {key}"}
     return requests.post(url, headers=headers, timeout=10)
 

@@ -55,10 +55,6 @@ class ContractCheck:
     def name(self) -> str:
         return self.function.__name__
 
-    @property
-    def doc(self) -> str | None:
-        return self.function.__doc__
-
     def __call__(self, exchange: Exchange, run: RunState) -> None:
         if self.applies(exchange):
             self.function(exchange, run)

@@ -70,7 +70,7 @@ def as_schemathesis_check(check: Check, session: ContractSession) -> Any:
         check(session.exchanges.view(case, response), session.run)
 
     adapter.__name__ = adapter.__qualname__ = check.name
-    adapter.__doc__ = check.doc
+    adapter.__doc__ = check.function.__doc__
     return adapter
 
 
