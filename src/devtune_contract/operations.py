@@ -44,19 +44,28 @@ class Operation:
     base_path: str = ""
     returns_secret: bool = False
     path_parameters: tuple[str, ...] = attrs.field(init=False)
-    _segments: tuple[str | None, ...] = attrs.field(init=False, repr=False)
+    # The path under the base path split at "/": fixed segments by position, parameter positions.
+    _length: int = attrs.field(init=False, repr=False)
+    _fixed: tuple[tuple[int, str], ...] = attrs.field(init=False, repr=False)
+    _positions: tuple[int, ...] = attrs.field(init=False, repr=False)
 
     @path_parameters.default
     def _parameters(self) -> tuple[str, ...]:
         return tuple(PARAMETER.findall(self.path))
 
-    @_segments.default
-    def _split(self) -> tuple[str | None, ...]:
-        # "/api/v2/projects/{p}/webhooks/{w}/rotate-secret".split("/"); None marks a parameter.
-        return tuple(
-            None if PARAMETER.fullmatch(part) else part
-            for part in (self.base_path + self.path).split("/")
-        )
+    @_length.default
+    def _count(self) -> int:
+        return len((self.base_path + self.path).split("/"))
+
+    @_fixed.default
+    def _fixed_segments(self) -> tuple[tuple[int, str], ...]:
+        parts = (self.base_path + self.path).split("/")
+        return tuple((i, part) for i, part in enumerate(parts) if not PARAMETER.fullmatch(part))
+
+    @_positions.default
+    def _parameter_positions(self) -> tuple[int, ...]:
+        parts = (self.base_path + self.path).split("/")
+        return tuple(i for i, part in enumerate(parts) if PARAMETER.fullmatch(part))
 
     def url_path(self, parameters: Mapping[str, object], *, base: bool = False) -> str:
         """The path with ``parameters`` filled in, under the base path when ``base``."""
@@ -74,17 +83,13 @@ class Operation:
         does not match.
         """
         segments = path.split("/")
-        if len(segments) != len(self._segments):
+        if len(segments) != self._length:
             return None
-        values = []
-        for segment, expected in zip(segments, self._segments, strict=True):
-            if expected is None:
-                if not segment:
-                    return None
-                values.append(segment)
-            elif segment != expected:
+        for position, expected in self._fixed:
+            if segments[position] != expected:
                 return None
-        return tuple(values)
+        values = tuple(segments[position] for position in self._positions)
+        return values if all(values) else None
 
     def parameters_of(self, path_parameters: Mapping[str, Any] | None) -> dict[str, str]:
         """This operation's path parameters out of a case's, as text; absent ones left out."""

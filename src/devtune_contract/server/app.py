@@ -20,6 +20,9 @@ from devtune_contract.server.policy import Outcome, Policy, RotateRequest
 from devtune_contract.server.protocol import DropConnection, drop_connection
 
 API_PREFIX = ROTATE_SECRET.base_path
+# Where the request's ids stand among the matched path parameters.
+PROJECT_ID = ROTATE_SECRET.path_parameters.index("projectId")
+WEBHOOK_ID = ROTATE_SECRET.path_parameters.index("webhookId")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,11 +66,10 @@ def create_app(policy: Policy) -> ASGIApp:
         if scope["method"] not in policy.methods:
             return policy.error(405, {"Allow": allow})
         client = scope.get("client")
-        parameters = dict(zip(ROTATE_SECRET.path_parameters, values, strict=True))
         return await policy.handle(
             RotateRequest(
-                project_id=parameters["projectId"],
-                webhook_id=parameters["webhookId"],
+                project_id=values[PROJECT_ID],
+                webhook_id=values[WEBHOOK_ID],
                 authorization=authorization(scope["headers"]),
                 client=client[0] if client else None,
             )
