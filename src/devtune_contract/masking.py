@@ -29,12 +29,13 @@ from typing import Any
 
 import attrs
 
+from devtune_contract.constants import UUID_PATTERN, WEBHOOK_SECRET_PREFIX
 from devtune_contract.credentials import API_KEY_PREFIX
 
 VISIBLE_PREFIX = 4
 # A value this short is never a secret worth hiding, and masking it would garble ordinary text.
 MIN_MASKED_LENGTH = 8
-_KNOWN_PREFIXES = (API_KEY_PREFIX, "whsec_")
+_KNOWN_PREFIXES = (API_KEY_PREFIX, WEBHOOK_SECRET_PREFIX)
 
 # What "looks like a secret" means; README.md ("Masking") states the same numbers.
 MIN_SECRET_LENGTH = 20
@@ -54,7 +55,7 @@ TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_MASKED_LENGTH},}}={{0,2}}")
 # Keys in the published format, even ones the redactor was never told about, and even the
 # truncated ones that reprs show (``'dtk_live_8397f03b...'``).
 KEY_LIKE = re.compile(re.escape(API_KEY_PREFIX) + r"[0-9a-fA-F]{4,}")
-UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+UUID = UUID_PATTERN
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
 _ENCODED = re.compile(r"[A-Za-z0-9+/_-]+")
 _MASK_TAIL = re.compile(r"…\(\d+ chars\)")

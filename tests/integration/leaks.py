@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from suite_runner import SuiteRun
 
 from devtune_contract.server import Policy
+from devtune_contract.server.policy import RequestContext
+from devtune_contract.server.storage import Webhook
 
 
 class RecordingPolicy(Policy):
@@ -14,8 +16,8 @@ class RecordingPolicy(Policy):
 
     issued: list[str]
 
-    def new_secret(self) -> str:
-        secret = super().new_secret()
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
+        secret = super().new_secret(context, webhook)
         self.issued.append(secret)
         return secret
 

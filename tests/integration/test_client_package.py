@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "generated" / "devtune-api-client"
 BUILD = "import sys, uv_build; print(uv_build.build_wheel(sys.argv[1]))"
 

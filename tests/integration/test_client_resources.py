@@ -27,8 +27,8 @@ from devtune_api_client import (
     UnauthorizedError,
 )
 from devtune_api_client.errors import mask
+from teeth import envelope
 
-from devtune_contract import faults
 from devtune_contract.suite.embedded import EmbeddedServer
 
 FAST_RETRIES = RetryPolicy(max_attempts=3, max_wait=5.0, jitter=0.05)
@@ -171,7 +171,7 @@ def test_async_raw_response_and_errors(server: EmbeddedServer) -> None:
 
 
 def test_a_real_200_without_data_raises_missing_secret() -> None:
-    server = EmbeddedServer(policy=faults.OmitsData)
+    server = EmbeddedServer(policy=envelope.OmitsData)
     try:
         with devtune_for(server) as client, pytest.raises(MissingSecretError, match="rotate again"):
             client.webhooks.rotate_secret(server.demo.project_id, server.demo.webhook_id)
@@ -181,7 +181,7 @@ def test_a_real_200_without_data_raises_missing_secret() -> None:
 
 
 def test_a_real_malformed_timestamp_keeps_the_secret(caplog: pytest.LogCaptureFixture) -> None:
-    server = EmbeddedServer(policy=faults.TimestampNotRfc3339)
+    server = EmbeddedServer(policy=envelope.TimestampNotRfc3339)
     caplog.set_level(logging.WARNING, logger=LOGGER)
     try:
         with devtune_for(server) as client:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from teeth import envelope
 
-from devtune_contract import faults
 from devtune_contract.server import Policy
 from devtune_contract.suite.embedded import EmbeddedServer
 
@@ -47,7 +47,7 @@ def test_example_rotates_sync_and_async() -> None:
 @pytest.mark.parametrize(
     ("policy", "says"),
     [
-        pytest.param(faults.OmitsData, "without a non-empty data.secret", id="200-without-data"),
+        pytest.param(envelope.OmitsData, "without a non-empty data.secret", id="200-without-data"),
         pytest.param(Policy, "unauthorized", id="unknown-key"),
     ],
 )

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "generated/devtune-api-client/devtune_api_client"
 

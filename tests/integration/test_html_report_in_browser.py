@@ -18,10 +18,11 @@ import pytest
 from html_page import Page
 from leaks import recording
 from suite_runner import SuiteRun, run_suite
+from teeth import FAULTS
+from teeth.error_hygiene import INJECTED_MARKUP
 
-from devtune_contract.faults import FAULTS, INJECTED_MARKUP
+from devtune_contract.constants import HTML_REPORT
 from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.suite.html_report import HTML_NAME
 
 FAULT = FAULTS["html_debug_page_in_errors"]
 CHROMIUM_TIMEOUT = 60
@@ -30,7 +31,7 @@ CHROMIUM_TIMEOUT = 60
 class FailingRun:
     def __init__(self, run: SuiteRun, report_dir: Path, values: list[str]) -> None:
         self.run = run
-        self.report = report_dir / HTML_NAME
+        self.report = report_dir / HTML_REPORT
         self.values = values  # the keys and secrets of the run, never shown
 
     def failing_tests(self) -> list[str]:

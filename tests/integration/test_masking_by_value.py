@@ -8,6 +8,8 @@ secret it does know must not be masked a second time into ``c564…(15 chars)``.
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +17,11 @@ import pytest
 from leaks import RecordingPolicy, assert_nothing_leaked, recording
 from suite_runner import run_suite
 
-from devtune_contract.server.policy import Outcome, RotateRequest, utc_timestamp
+from devtune_contract.server.policy import Outcome, RequestContext, utc_timestamp
 from devtune_contract.suite.embedded import EmbeddedServer
+
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
 
 
 class NotingPolicy(RecordingPolicy):
@@ -24,16 +29,18 @@ class NotingPolicy(RecordingPolicy):
 
     def note(self) -> str:
         """A sentence carrying a second fresh secret: no field name, no registration, no hint."""
-        return f"previous hmac key {self.new_secret()}, kept until deliveries switch"
+        secret = secrets.token_hex(32)
+        self.issued.append(secret)
+        return f"previous hmac key {secret}, kept until deliveries switch"
 
 
 class RenamedSecretPolicy(NotingPolicy):
     """Staging renamed the field: ``data.signingSecret``, nested copies, a header."""
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
         body = {
             "data": {"signingSecret": secret, "rotation": [{"previous-hmac-key": secret}]},
-            "meta": {"timestamp": utc_timestamp(), "projectId": request.project_id},
+            "meta": {"timestamp": utc_timestamp(), "projectId": context.request.project_id},
             "note": self.note(),
         }
         return Outcome(200, body, {**headers, "X-Signing-Secret": secret, "X-Note": self.note()})
@@ -42,16 +49,15 @@ class RenamedSecretPolicy(NotingPolicy):
 class SecretWithoutMetaPolicy(NotingPolicy):
     """``data.secret`` is right but ``meta`` is missing: the failing body shows the secret."""
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
         body = {"data": {"secret": secret, "signing_secret": secret}, "note": self.note()}
         return Outcome(200, body, headers)
 
 
 @pytest.fixture(params=[RenamedSecretPolicy, SecretWithoutMetaPolicy])
 def faulty_server(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
-    server = EmbeddedServer(policy=recording(request.param))
-    yield server
-    server.close()
+    with contextlib.closing(EmbeddedServer(policy=recording(request.param))) as server:
+        yield server
 
 
 def test_secrets_are_masked_by_value_and_once(

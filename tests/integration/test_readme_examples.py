@@ -21,6 +21,9 @@ from consumer_pytest import run_consumer_pytest
 
 from devtune_contract.suite.embedded import EmbeddedServer
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 

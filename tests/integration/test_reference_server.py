@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import subprocess
@@ -15,14 +16,9 @@ import httpx
 import pytest
 
 from devtune_contract.credentials import WEBHOOKS_WRITE
-from devtune_contract.server import (
-    Policy,
-    RunningServer,
-    ServerConfig,
-    Store,
-    create_app,
-    seed_demo,
-)
+from devtune_contract.operations import ROTATE_SECRET
+from devtune_contract.server import Policy, RunningServer, ServerConfig, Store, create_app
+from devtune_contract.server.storage import seed_demo
 from devtune_contract.signing import SIGNATURE_HEADER, sign, verify
 from devtune_contract.suite.embedded import EmbeddedServer
 
@@ -32,7 +28,8 @@ def rotate_url(
 ) -> str:
     project = project or server.demo.project_id
     webhook = webhook or server.demo.webhook_id
-    return f"{server.server.base_url}/projects/{project}/webhooks/{webhook}/rotate-secret"
+    path = ROTATE_SECRET.url_path({"projectId": project, "webhookId": webhook})
+    return server.server.base_url + path
 
 
 def auth(key: str) -> dict[str, str]:
@@ -246,21 +243,19 @@ def test_rate_limit_holds_under_concurrency() -> None:
 
 def test_restart_on_the_same_database_keeps_state(tmp_path: Path) -> None:
     database = tmp_path / "state.sqlite"
-    store = Store.open(database)
-    demo = seed_demo(store)
-    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
-    with RunningServer(create_app(Policy(store))) as running:
-        url = running.base_url + path
-        secret = httpx.post(url, headers=auth(demo.write_key)).json()["data"]["secret"]
-    store.close()
+    with contextlib.closing(Store.open(database)) as store:
+        demo = seed_demo(store)
+        path = ROTATE_SECRET.url_path({"projectId": demo.project_id, "webhookId": demo.webhook_id})
+        with RunningServer(create_app(Policy(store))) as running:
+            url = running.base_url + path
+            secret = httpx.post(url, headers=auth(demo.write_key)).json()["data"]["secret"]
 
-    reopened = Store.open(database)
-    assert reopened.current_secret(demo.webhook_id) == secret
-    with RunningServer(create_app(Policy(reopened))) as running:
-        url = running.base_url + path
-        assert httpx.post(url, headers=auth(demo.write_key)).status_code == 200
-        assert httpx.post(url, headers=auth(demo.read_only_key)).status_code == 403
-    reopened.close()
+    with contextlib.closing(Store.open(database)) as reopened:
+        assert reopened.current_secret(demo.webhook_id) == secret
+        with RunningServer(create_app(Policy(reopened))) as running:
+            url = running.base_url + path
+            assert httpx.post(url, headers=auth(demo.write_key)).status_code == 200
+            assert httpx.post(url, headers=auth(demo.read_only_key)).status_code == 403
 
 
 def test_keys_are_stored_only_as_hashes(tmp_path: Path) -> None:

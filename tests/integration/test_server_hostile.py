@@ -9,7 +9,6 @@ import contextlib
 import json
 import logging
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -17,17 +16,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devtune_contract.server import (
-    ConnectionLimits,
-    DemoData,
-    Policy,
-    RunningServer,
-    ServerConfig,
-    Store,
-    create_app,
-    seed_demo,
-)
+from devtune_contract.operations import ROTATE_SECRET
+from devtune_contract.server import Policy, RunningServer, ServerConfig, Store, create_app
+from devtune_contract.server.protocol import ConnectionLimits
 from devtune_contract.server.running import BoundedAccessLog
+from devtune_contract.server.storage import DemoData, seed_demo
 
 FLOOD_HEADER_BYTES = 32 * 1024 * 1024
 FAST = ConnectionLimits(head_timeout=1.0, keep_alive_timeout=1, max_connections=16)
@@ -41,7 +34,8 @@ class Target:
     @property
     def rotate_path(self) -> str:
         demo = self.demo
-        return f"/api/v2/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+        parameters = {"projectId": demo.project_id, "webhookId": demo.webhook_id}
+        return ROTATE_SECRET.url_path(parameters, base=True)
 
     def request(self, *extra_headers: bytes, path: str | None = None) -> bytes:
         lines = [
@@ -192,30 +186,26 @@ def test_a_slowloris_attack_is_capped_and_drained(target: Target) -> None:
     assert target.rotate().status_code == 200
 
 
-def latencies(target: Target, count: int) -> list[float]:
-    measured = []
+def rotations(target: Target, count: int) -> None:
     with httpx.Client(base_url=target.running.origin, timeout=10) as client:
         headers = {"Authorization": f"Bearer {target.demo.write_key}"}
         for _ in range(count):
-            started = time.perf_counter()
             status = client.post(target.rotate_path, headers=headers).status_code
             assert status == 200, f"a normal request got {status}"
-            measured.append(time.perf_counter() - started)
-    return measured
 
 
-def p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98]
-
-
+@pytest.mark.slow
 def test_oversized_heads_do_not_stall_normal_requests(target: Target) -> None:
     """The attack of issue 12, briefly: 4 attackers streaming unfinished 32 MiB headers for
-    the whole measurement (each stops when refused, or when the measurement ends). Normal
-    requests keep their latency (the defect stalled them for seconds); BENCHMARKS.md holds
-    the longer measurement against 2x idle."""
+    the whole of 200 normal requests (each stops when refused, or when the requests are done).
+    Every normal request is answered while the flood goes on. How fast is a benchmark's
+    question, not a test's under xdist: ``scripts/bench_server.py`` measures the p99 under
+    attack against idle (BENCHMARKS.md)."""
     stop = threading.Event()
+    streaming = [threading.Event() for _ in range(4)]
+    finished_early: list[int] = []
 
-    def attack() -> None:
+    def attack(number: int) -> None:
         while not stop.is_set():
             with target.connect() as attacker:
                 try:
@@ -224,19 +214,25 @@ def test_oversized_heads_do_not_stall_normal_requests(target: Target) -> None:
                         if stop.is_set():
                             break
                         attacker.sendall(b"a" * 65536)
+                        streaming[number].set()
                 except OSError:
                     pass
+        if not stop.is_set():
+            finished_early.append(number)
 
-    threads = [threading.Thread(target=attack, daemon=True) for _ in range(4)]
+    threads = [threading.Thread(target=attack, args=(n,), daemon=True) for n in range(4)]
     for thread in threads:
         thread.start()
     try:
-        under_attack = latencies(target, 200)
+        assert all(started.wait(timeout=30) for started in streaming), "the flood never started"
+        rotations(target, 200)
+        flooding = [thread.is_alive() for thread in threads]
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
-    assert p99(under_attack) < 0.25, f"p99 under attack {p99(under_attack) * 1000:.0f} ms"
+    assert all(flooding), "an attacker stopped before the normal requests were done"
+    assert not finished_early
 
 
 def test_access_log_lines_stay_short() -> None:

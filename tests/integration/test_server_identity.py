@@ -5,11 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.suite.embedded import EmbeddedServer
 
 
 def rotate(server: EmbeddedServer, project: str, webhook: str, headers: object) -> httpx.Response:
-    url = f"{server.server.base_url}/projects/{project}/webhooks/{webhook}/rotate-secret"
+    url = server.server.base_url + ROTATE_SECRET.url_path(
+        {"projectId": project, "webhookId": webhook}
+    )
     return httpx.post(url, headers=headers)  # type: ignore[arg-type]
 
 
@@ -27,26 +30,17 @@ SPELLINGS = ["urn", "braces", "no-dashes", "no-dashes-upper"]
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
-def test_other_spellings_of_the_project_id_are_unknown_projects(
-    server: EmbeddedServer, spelling: str
+@pytest.mark.parametrize(("position", "status"), [("projectId", 403), ("webhookId", 404)])
+def test_other_spellings_of_an_id_name_an_unknown_resource(
+    server: EmbeddedServer, spelling: str, position: str, status: int
 ) -> None:
+    """Another project is forbidden (403), another webhook is not found (404)."""
     demo = server.demo
-    project = other_spellings(demo.project_id)[spelling]
+    ids = {"projectId": demo.project_id, "webhookId": demo.webhook_id}
+    ids[position] = other_spellings(ids[position])[spelling]
     auth = {"Authorization": f"Bearer {demo.write_key}"}
-    response = rotate(server, project, demo.webhook_id, auth)
-    assert response.status_code == 403, response.text
-    assert server.store.rotation_count(demo.webhook_id) == 0
-
-
-@pytest.mark.parametrize("spelling", SPELLINGS)
-def test_other_spellings_of_the_webhook_id_are_unknown_webhooks(
-    server: EmbeddedServer, spelling: str
-) -> None:
-    demo = server.demo
-    webhook = other_spellings(demo.webhook_id)[spelling]
-    auth = {"Authorization": f"Bearer {demo.write_key}"}
-    response = rotate(server, demo.project_id, webhook, auth)
-    assert response.status_code == 404, response.text
+    response = rotate(server, ids["projectId"], ids["webhookId"], auth)
+    assert response.status_code == status, response.text
     assert server.store.rotation_count(demo.webhook_id) == 0
 
 

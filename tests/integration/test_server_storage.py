@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import (
     Policy,
     RunningServer,
@@ -179,7 +179,7 @@ def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Pat
     database = tmp_path / "state.sqlite"
     store = Store.open(database)
     demo = seed_demo(store)
-    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
+    path = ROTATE_SECRET.url_path({"projectId": demo.project_id, "webhookId": demo.webhook_id})
     try:
         with RunningServer(create_app(Policy(store))) as running:
             other = Store.open(database)  # as `devtune-contract seed` would, from its process
@@ -195,40 +195,58 @@ def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Pat
 
 
 class GatedDisk(Store):
-    """A store whose group commits wait until the test opens the gate."""
+    """A store whose group commits wait until the test opens its gate, and which counts the
+    rotations it has committed (each store its own gate: no state shared between tests)."""
 
-    gate = threading.Event()
+    gate: threading.Event
+    held: threading.Event
+    lock: threading.Lock
+    committed: int
 
     def _commit_group(self, group: list[Any]) -> list[StoreError | None]:
+        self.held.set()
         self.gate.wait(timeout=10)
-        return super()._commit_group(group)
+        results = super()._commit_group(group)
+        with self.lock:
+            self.committed += len(group)
+        return results
+
+    def prepare_gate(self) -> None:
+        self.gate, self.held, self.lock = threading.Event(), threading.Event(), threading.Lock()
+        self.committed = 0
 
 
 def test_a_rotation_is_answered_only_after_its_commit(tmp_path: Path) -> None:
     """Group commit must not acknowledge early: while the commit is held, no answer comes."""
     store = GatedDisk.open(tmp_path / "state.sqlite")
+    assert isinstance(store, GatedDisk)
+    store.prepare_gate()
     demo = seed_demo(store)
-    path = f"/projects/{demo.project_id}/webhooks/{demo.webhook_id}/rotate-secret"
-    answers: list[int] = []
+    path = ROTATE_SECRET.url_path({"projectId": demo.project_id, "webhookId": demo.webhook_id})
+    answers: list[tuple[int, int]] = []
     try:
         with RunningServer(create_app(Policy(store))) as running:
             headers = {"Authorization": f"Bearer {demo.write_key}"}
             url = running.base_url + path
 
             def rotate() -> None:
-                answers.append(httpx.post(url, headers=headers, timeout=15).status_code)
+                status = httpx.post(url, headers=headers, timeout=15).status_code
+                with store.lock:  # how many rotations were committed when this one was answered
+                    answers.append((status, store.committed))
 
             clients = [threading.Thread(target=rotate) for _ in range(4)]
             for client in clients:
                 client.start()
-            time.sleep(1.0)
+            assert store.held.wait(timeout=15), "no rotation reached the commit"
             assert answers == [], "a rotation was answered before its commit"
             assert store.rotation_count(demo.webhook_id) == 0
-            GatedDisk.gate.set()
+            store.gate.set()
             for client in clients:
                 client.join(timeout=15)
-        assert answers == [200] * 4
+        # Ordering, not time: each answer came after its own commit.
+        assert [status for status, _ in answers] == [200] * 4
+        assert all(committed >= n for n, (_, committed) in enumerate(answers, 1)), answers
         assert store.rotation_count(demo.webhook_id) == 4
     finally:
-        GatedDisk.gate.set()
+        store.gate.set()
         store.close()

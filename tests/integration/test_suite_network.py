@@ -16,6 +16,9 @@ from suite_runner import run_suite
 
 from devtune_contract.suite.embedded import EmbeddedServer
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 UNREACHABLE = 8
 
 

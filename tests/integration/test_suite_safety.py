@@ -16,10 +16,11 @@ import pytest
 from leaks import assert_nothing_leaked
 from suite_gateway import FirstOk, Gateway
 from suite_runner import SuiteRun, run_suite
+from teeth import FAULTS
 
-from devtune_contract.faults import FAULTS
 from devtune_contract.server import Policy, ServerConfig
-from devtune_contract.server.policy import Outcome, RotateRequest
+from devtune_contract.server.policy import Outcome, RequestContext, RotateRequest
+from devtune_contract.server.storage import Webhook
 from devtune_contract.suite.embedded import EmbeddedServer
 
 CONFIGURATION, BAD_SETTINGS, UNREACHABLE = 7, 6, 8
@@ -33,15 +34,18 @@ REFUSALS = (
     "test_webhook_under_another_project_is_not_rotated",
 )
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 
 class CountingPolicy(Policy):
     """Counts the rotations the server really made."""
 
     rotations = 0
 
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         type(self).rotations += 1
-        return super().new_secret()
+        return super().new_secret(context, webhook)
 
 
 class RenamedSecretPolicy(CountingPolicy):

@@ -20,6 +20,9 @@ from devtune_contract.env_file import read_env_file
 from devtune_contract.server import ServerConfig
 from devtune_contract.suite.embedded import EmbeddedServer
 
+# Each test here runs the whole suite, a build or a type check: seconds each.
+pytestmark = pytest.mark.slow
+
 KEY = "dtk_live_" + "0" * 64
 ERROR_PREFIX = "devtune-contract check: "
 WARNING_PREFIX = ERROR_PREFIX + "warning: "

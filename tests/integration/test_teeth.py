@@ -10,23 +10,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 import requests
 from leaks import assert_nothing_leaked, recording
 from suite_runner import SuiteRun, run_suite
+from teeth import CATEGORIES, FAULTS, VARIANTS, Catcher, Fault, Variant, Wrapper, catcher_name
+from teeth.conforming import SlidingWindowLimiter, TokenBucketLimiter
 
-from devtune_contract.faults import FAULTS, Category, Fault
+from devtune_contract.checks import ALL_CHECKS
+from devtune_contract.checks.caching import secret_not_cacheable
+from devtune_contract.checks.hygiene import error_hygiene
+from devtune_contract.checks.rate_limit import rate_limit_consistency
+from devtune_contract.checks.secrets import secret_randomness
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
+from devtune_contract.suite import scenarios
 from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.variants import (
-    VARIANTS,
-    SlidingWindowLimiter,
-    TokenBucketLimiter,
-    Variant,
-    Wrapper,
-)
+from devtune_contract.suite.schemas import builtin_checks
 
 
 @pytest.fixture
@@ -49,6 +51,7 @@ def served_as(policy: type[Policy], config: ServerConfig | None, wrap: Wrapper |
     return (policy, config, wrap)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "served",
     [pytest.param(served_as(f.policy, None, f.wrap), id=f.name) for f in FAULTS.values()],
@@ -60,23 +63,24 @@ def test_suite_catches_broken_variant(
     fault: Fault = FAULTS[request.node.callspec.id]
     run = run_suite({**served.environment(), **fault.environment}, tmp_path)
     assert run.returncode != 0, f"the suite passed against {fault.name}: {fault.summary}"
-    assert run.failed_names() & fault.caught_by, (
-        f"{fault.name} failed the suite, but not through {sorted(fault.caught_by)}; "
+    assert run.failed_names() & fault.caught_by_names, (
+        f"{fault.name} failed the suite, but not through {sorted(fault.caught_by_names)}; "
         f"failed: {sorted(run.failed_names())}"
     )
     if fault.headline is not None:
         details = [
             s["detail"]
             for name, s in run.summary["scenarios"].items()
-            if name.split("[")[0] == fault.headline.test and s["verdict"] == "fail"
+            if name.split("[")[0] == fault.headline.scenario.name and s["verdict"] == "fail"
         ]
         assert any(detail.startswith(fault.headline.starts) for detail in details), (
-            f"{fault.name}: {fault.headline.test} does not start with "
+            f"{fault.name}: {fault.headline.scenario.name} does not start with "
             f"{fault.headline.starts!r}: {details}"
         )
     assert_server_leaked_nothing(run, served)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "served",
     [pytest.param(served_as(v.policy, v.config, v.wrap), id=v.name) for v in VARIANTS.values()],
@@ -98,24 +102,33 @@ def test_suite_passes_conforming_server(
 def test_fault_catalogue_covers_every_category() -> None:
     categories = {fault.category for fault in FAULTS.values()}
     assert len(FAULTS) >= 50
-    assert categories == set(get_args(Category))
+    assert categories == set(CATEGORIES)
 
 
 def test_every_new_check_has_a_broken_variant() -> None:
     caught = set().union(*(fault.caught_by for fault in FAULTS.values()))
-    for name in (
-        "secret_randomness",
-        "rate_limit_consistency",
-        "secret_not_cacheable",
-        "error_hygiene",
-        "test_nearly_right_key_is_unauthorized",
-        "test_foreign_webhook_is_not_rotated",
-        "test_concurrent_rotations_return_distinct_secrets",
-        "test_undocumented_method_never_rotates",
-        "test_key_presented_otherwise_is_unauthorized",
-        "test_missing_key_is_unauthorized",
+    for catcher in (
+        secret_randomness,
+        rate_limit_consistency,
+        secret_not_cacheable,
+        error_hygiene,
+        scenarios.NEARLY_RIGHT_KEY,
+        scenarios.FOREIGN_WEBHOOK,
+        scenarios.CONCURRENT_ROTATIONS,
+        scenarios.UNDOCUMENTED_METHOD,
+        scenarios.KEY_PRESENTED_OTHERWISE,
+        scenarios.MISSING_KEY,
     ):
-        assert name in caught, f"no broken variant is caught by {name}"
+        assert catcher in caught, f"no broken variant is caught by {catcher_name(catcher)}"
+
+
+def test_every_catcher_is_a_real_check_or_scenario() -> None:
+    """``caught_by`` holds objects; each is one the suite really runs and reports."""
+    known: set[Catcher] = {*ALL_CHECKS, *scenarios.SCENARIOS, *builtin_checks()}
+    for fault in FAULTS.values():
+        strays = [catcher_name(c) for c in fault.caught_by if c not in known]
+        assert not strays, f"{fault.name} is caught by {strays}, which the suite never runs"
+        assert fault.caught_by, f"{fault.name} names nothing that catches it"
 
 
 def test_legitimate_variants_cover_the_issue() -> None:
@@ -124,10 +137,11 @@ def test_legitimate_variants_cover_the_issue() -> None:
 
 def rotate(server: EmbeddedServer, *, project: str | None = None, key: str | None = "") -> Any:
     key = server.demo.write_key if key == "" else key
-    url = (
-        f"{server.server.base_url}/projects/{project or server.demo.project_id}"
-        f"/webhooks/{server.demo.webhook_id}/rotate-secret"
-    )
+    parameters = {
+        "projectId": project or server.demo.project_id,
+        "webhookId": server.demo.webhook_id,
+    }
+    url = server.server.base_url + ROTATE_SECRET.url_path(parameters)
     headers = {} if key is None else {"Authorization": f"Bearer {key}"}
     return requests.post(url, headers=headers, timeout=10)
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from unit.conftest import exchange as build
+from unit.conftest import rotation_body
 
 from devtune_contract.checks import ALL_CHECKS, ContractViolation, Exchange, RunState
 from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
@@ -31,19 +33,13 @@ def exchange(
     status: int = 200, body: Any = None, headers: dict[str, str] | None = None, **kw: Any
 ) -> Exchange:
     if body is None and status == 200:
-        body = {
-            "data": {"secret": SECRET},
-            "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": PROJECT},
-        }
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return Exchange(
-        method="POST",
-        project_id=PROJECT,
-        webhook_id="w",
+        body = rotation_body(SECRET, PROJECT)
+    return build(
+        status,
+        body,
+        headers=headers,
         authorization=f"Bearer {KEY}",
-        status=status,
-        headers={"content-type": "application/json", **(headers or {})},
-        body=raw,
+        project_id=PROJECT,
         id=kw.pop("id", 1),
     )
 
@@ -203,7 +199,7 @@ BROKEN = [
 @pytest.mark.parametrize(
     ("check", "response", "title"),
     BROKEN,
-    ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(BROKEN)],
+    ids=[f"{c.name}-{i}" for i, (c, _, _) in enumerate(BROKEN)],
 )
 def test_each_break_is_named(check: Any, response: Exchange, title: str, run: RunState) -> None:
     with pytest.raises(ContractViolation, match=title) as raised:

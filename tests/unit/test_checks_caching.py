@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, datetime
 
 import pytest
+from unit.conftest import error_body, rotation_body
+from unit.conftest import exchange as build
 
 from devtune_contract.checks import ContractViolation, Exchange, RunState
 from devtune_contract.checks.caching import cache_directives, secret_not_cacheable
@@ -14,22 +14,9 @@ from devtune_contract.settings import Settings
 
 
 def rotation(cache_control: str | None, status: int = 200) -> Exchange:
-    body = {
-        "data": {"secret": secrets.token_hex(32)},
-        "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": "p"},
-    }
-    headers = {"content-type": "application/json"}
-    if cache_control is not None:
-        headers["cache-control"] = cache_control
-    return Exchange(
-        method="POST",
-        project_id="p",
-        webhook_id="w",
-        authorization="Bearer k",
-        status=status,
-        headers=headers,
-        body=json.dumps(body).encode(),
-    )
+    headers = {} if cache_control is None else {"cache-control": cache_control}
+    body = rotation_body(secrets.token_hex(32))
+    return build(status, body, headers=headers, authorization="Bearer k")
 
 
 RUN = RunState(settings=Settings())
@@ -73,14 +60,11 @@ def test_responses_a_shared_cache_must_not_store_pass(value: str | None) -> None
 
 
 def test_responses_without_a_secret_are_not_judged() -> None:
-    error = Exchange(
-        method="POST",
-        project_id="p",
-        webhook_id="w",
-        authorization=None,
-        status=404,
+    error = build(
+        404,
+        error_body(404),
         headers={"cache-control": "public, max-age=3600"},
-        body=b'{"error":"not_found","message":"m","status":404}',
+        content_type=None,
     )
     secret_not_cacheable(error, RUN)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from unit.conftest import error_body
+from unit.conftest import exchange as build
 
 from devtune_contract.checks import ContractViolation, Exchange, RunState
 from devtune_contract.checks.hygiene import error_hygiene
@@ -15,16 +15,7 @@ RUN = RunState(settings=Settings())
 
 
 def error(message: str, status: int = 404, **extra: object) -> Exchange:
-    body = {"error": "not_found", "message": message, "status": status, **extra}
-    return Exchange(
-        method="POST",
-        project_id="p",
-        webhook_id="w",
-        authorization=None,
-        status=status,
-        headers={"content-type": "application/json"},
-        body=json.dumps(body).encode(),
-    )
+    return build(status, {**error_body(status, message), **extra})
 
 
 INTERNALS = {
@@ -65,14 +56,12 @@ def test_internals_in_error_bodies_fail(message: str, internal: object) -> None:
 
 
 def test_internals_in_a_non_json_body_fail() -> None:
-    page = Exchange(
-        method="POST",
+    page = build(
+        500,
+        b'<pre>Traceback (most recent call last):\n  File "app.py", line 3</pre>',
         project_id=None,
         webhook_id=None,
-        authorization=None,
-        status=500,
-        headers={"content-type": "text/html"},
-        body=b'<pre>Traceback (most recent call last):\n  File "app.py", line 3</pre>',
+        content_type="text/html",
     )
     with pytest.raises(ContractViolation, match="500 error body exposes a stack trace"):
         error_hygiene(page, RUN)
@@ -105,19 +94,9 @@ def test_documented_and_plain_messages_pass(message: str) -> None:
 
 def test_documented_codes_pass() -> None:
     for status, (code, message) in ERRORS.items():
-        body = {"error": code, "message": message, "status": status}
-        error_hygiene(
-            Exchange(
-                method="POST",
-                project_id=None,
-                webhook_id=None,
-                authorization=None,
-                status=status,
-                headers={},
-                body=json.dumps(body).encode(),
-            ),
-            RUN,
-        )
+        body = error_body(status, message, code)
+        page = build(status, body, project_id=None, webhook_id=None, content_type=None)
+        error_hygiene(page, RUN)
 
 
 def test_successful_responses_are_not_judged() -> None:

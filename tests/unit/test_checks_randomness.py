@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
+from unit.conftest import exchange as build
+from unit.conftest import rotation_body
 
 from devtune_contract.checks import ContractViolation, Exchange, RunState
 from devtune_contract.checks.randomness import (
@@ -38,19 +38,8 @@ BASE64_SYMBOLS_FOR_128_BITS = 22  # 132 bits: 21 symbols hold only 126
 
 
 def rotation(secret: str) -> Exchange:
-    body = {
-        "data": {"secret": secret},
-        "meta": {"timestamp": datetime.now(UTC).isoformat(), "projectId": PROJECT},
-    }
-    return Exchange(
-        method="POST",
-        project_id=PROJECT,
-        webhook_id=WEBHOOK,
-        authorization=f"Bearer {KEY}",
-        status=200,
-        headers={"content-type": "application/json"},
-        body=json.dumps(body).encode(),
-    )
+    body = rotation_body(secret, PROJECT)
+    return build(200, body, authorization=f"Bearer {KEY}", project_id=PROJECT, webhook_id=WEBHOOK)
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import threading
 from collections.abc import Iterable
 
 import attrs
 import pytest
+from unit.conftest import error_body
+from unit.conftest import exchange as build
 
 from devtune_contract.checks import ContractViolation, Exchange, RunState
 from devtune_contract.checks.rate_limit import STUCK_RESPONSES, rate_limit_consistency
@@ -31,19 +32,15 @@ def response(
     key: str | None = KEY,
     exchange_id: int | None = None,
 ) -> Exchange:
-    return Exchange(
-        method="POST",
-        project_id="p",
-        webhook_id="w",
+    return build(
+        status,
+        error_body(status),
         authorization=None if key is None else f"Bearer {key}",
-        status=status,
         headers={
-            "content-type": "application/json",
             "x-ratelimit-limit": str(limit),
             "x-ratelimit-remaining": str(remaining),
             "x-ratelimit-reset": str(reset),
         },
-        body=json.dumps({"error": "not_found", "message": "m", "status": status}).encode(),
         id=next(_ids) if exchange_id is None else exchange_id,
     )
 

@@ -6,8 +6,9 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from unit.conftest import exchange as build
 
-from devtune_contract.checks import ALL_CHECKS, ContractViolation, Exchange, RunState
+from devtune_contract.checks import ALL_CHECKS, ContractViolation, RunState
 from devtune_contract.settings import Settings
 
 HEADER_NAMES = (
@@ -65,15 +66,7 @@ bodies = st.one_of(
 def test_no_input_makes_a_check_crash(
     status: int, headers: dict[str, str], body: bytes, authorization: str | None
 ) -> None:
-    exchange = Exchange(
-        method="POST",
-        project_id="p",
-        webhook_id="w",
-        authorization=authorization,
-        status=status,
-        headers=headers,
-        body=body,
-    )
+    exchange = build(status, body, headers=headers, authorization=authorization, content_type=None)
     run = RunState(settings=Settings(api_key="dtk_live_" + "0" * 64, project_id="p"))
     titles = []
     for check in ALL_CHECKS:

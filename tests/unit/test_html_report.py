@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from html_page import Page
 
+from devtune_contract.constants import HTML_REPORT, SUMMARY_REPORT
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.masking import Redactor
 from devtune_contract.suite import html_report, reports
@@ -109,13 +110,13 @@ def test_keys_and_secrets_are_shown_masked_only(tmp_path: Path) -> None:
         FailureRecord("test_x", redactor.redact(said), redactor.redact(said), redactor.redact(said))
     )
     reports.write_summary(tmp_path, ledger.as_dict("http://127.0.0.1:9", "contract-failed", 1))
-    for name in (html_report.HTML_NAME, reports.SUMMARY_NAME):
+    for name in (HTML_REPORT, SUMMARY_REPORT):
         written = (tmp_path / name).read_text()
         assert key not in written, name
         assert secret not in written, name
         assert key[len(API_KEY_PREFIX) :][:16] not in written, name
         assert "dtk_live_" in written  # the mask names the kind of value
-    text = Page.parse((tmp_path / html_report.HTML_NAME).read_text()).text
+    text = Page.parse((tmp_path / HTML_REPORT).read_text()).text
     assert text.count("test_x") == 2  # in the tests table and as the failure's heading
 
 
@@ -124,17 +125,17 @@ def test_keys_and_secrets_are_shown_masked_only(tmp_path: Path) -> None:
     [(ExitCode.BAD_SETTINGS, "bad-settings"), (ExitCode.CONFIGURATION, "configuration")],
 )
 def test_a_stopped_run_writes_a_red_report(tmp_path: Path, code: ExitCode, kind: str) -> None:
-    (tmp_path / html_report.HTML_NAME).write_text("<p>PASS from an earlier run</p>")
+    (tmp_path / HTML_REPORT).write_text("<p>PASS from an earlier run</p>")
     reports.clear(tmp_path)
-    assert not (tmp_path / html_report.HTML_NAME).exists()
+    assert not (tmp_path / HTML_REPORT).exists()
     reports.write_stopped(tmp_path, code, "the write key is read-only", summary={"seed": 3})
-    markup = (tmp_path / html_report.HTML_NAME).read_text()
+    markup = (tmp_path / HTML_REPORT).read_text()
     assert 'class="verdict fail"' in markup
     text = Page.parse(markup).text
     assert f"STOPPED: {kind}" in text
     assert f"exit code {int(code)}" in text
     assert "the write key is read-only" in text
-    summary = json.loads((tmp_path / reports.SUMMARY_NAME).read_text())
+    summary = json.loads((tmp_path / SUMMARY_REPORT).read_text())
     assert (summary["verdict"], summary["failures"]) == ("stopped", [])
 
 
@@ -142,6 +143,6 @@ def test_the_json_and_the_page_say_the_same_verdict(tmp_path: Path) -> None:
     for code, verdict in ((0, "pass"), (1, "fail"), (ExitCode.UNREACHABLE, "stopped")):
         ledger = Ledger(seed=1)
         reports.write_summary(tmp_path, ledger.as_dict("t", reports.outcome_of(code), code))
-        assert json.loads((tmp_path / reports.SUMMARY_NAME).read_text())["verdict"] == verdict
+        assert json.loads((tmp_path / SUMMARY_REPORT).read_text())["verdict"] == verdict
         shown = "pass" if verdict == "pass" else "fail"
-        assert f'class="verdict {shown}"' in (tmp_path / html_report.HTML_NAME).read_text()
+        assert f'class="verdict {shown}"' in (tmp_path / HTML_REPORT).read_text()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from unit.conftest import exchange
 
-from devtune_contract.checks import Exchange
 from devtune_contract.suite.answers import (
     Answer,
     ContractFailure,
@@ -19,16 +19,8 @@ from devtune_contract.suite.plugin import ContractPlugin
 
 
 def answer(status: int, *failures: Failure) -> Answer:
-    exchange = Exchange(
-        method="POST",
-        project_id=None,
-        webhook_id=None,
-        authorization=None,
-        status=status,
-        headers={},
-        body=b"",
-    )
-    return Answer(SimpleNamespace(), SimpleNamespace(), exchange, failures)
+    exchanged = exchange(status, project_id=None, webhook_id=None, content_type=None)
+    return Answer(SimpleNamespace(), SimpleNamespace(), exchanged, failures)
 
 
 STALE = Failure.of_check("success_envelope", "meta.timestamp '2019-08-24T14:15:22Z' is old", 200)

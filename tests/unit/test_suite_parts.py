@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from devtune_contract.masking import Redactor, looks_like_secret
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.settings import Pace
 from devtune_contract.suite import exchanges, reports, transport, waiting
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
@@ -54,7 +55,9 @@ def test_an_exchange_registers_its_secrets_before_any_check_reads_it() -> None:
         content=json.dumps(body).encode(),
         request=SimpleNamespace(headers={}),
     )
-    case = SimpleNamespace(method="POST", path_parameters={"projectId": str(uuid.uuid4())})
+    case = SimpleNamespace(
+        method="POST", path=ROTATE_SECRET.path, path_parameters={"projectId": str(uuid.uuid4())}
+    )
     redactor = Redactor()
     exchanges.ExchangeCache(redactor).view(case, response)
     assert renamed in redactor
@@ -83,7 +86,9 @@ def test_a_success_registers_an_unremarkable_secret_under_any_name() -> None:
         content=json.dumps(body).encode(),
         request=SimpleNamespace(headers={}),
     )
-    case = SimpleNamespace(method="POST", path_parameters={"webhookId": webhook_id})
+    case = SimpleNamespace(
+        method="POST", path=ROTATE_SECRET.path, path_parameters={"webhookId": webhook_id}
+    )
     redactor = Redactor()
     exchanges.ExchangeCache(redactor).view(case, response)
     assert hidden in redactor

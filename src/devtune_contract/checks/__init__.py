@@ -1,11 +1,11 @@
-"""The contract's checks: one function per concern, each ``check(exchange, run) -> None``.
+"""The contract's checks: one function per concern, each ``check(exchange, run) -> None``,
+declared with when it applies (:mod:`~devtune_contract.checks.registry`).
 
-A check returns quietly when the response honours its part of the contract, or raises
+``ALL_CHECKS`` is the order they run in (a response's first failure is its title). A check
+returns quietly when the response honours its part of the contract, or raises
 :class:`ContractViolation` whose message is the failure title. The suite runs every check on
 every response, whether schemathesis generated the request or a scenario test made it.
 """
-
-from collections.abc import Callable
 
 from devtune_contract.checks.caching import secret_not_cacheable
 from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
@@ -16,6 +16,7 @@ from devtune_contract.checks.rate_limit import (
     rate_limit_headers,
     rate_limited_response,
 )
+from devtune_contract.checks.registry import ContractCheck
 from devtune_contract.checks.secrets import (
     fresh_secret,
     no_credential_echo,
@@ -24,7 +25,7 @@ from devtune_contract.checks.secrets import (
 )
 from devtune_contract.checks.state import RunState
 
-Check = Callable[[Exchange, RunState], None]
+Check = ContractCheck
 
 ALL_CHECKS: tuple[Check, ...] = (
     json_content_type,
@@ -44,6 +45,7 @@ ALL_CHECKS: tuple[Check, ...] = (
 __all__ = [
     "ALL_CHECKS",
     "Check",
+    "ContractCheck",
     "ContractViolation",
     "Exchange",
     "RunState",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange
+from devtune_contract.checks.registry import contract_check, returns_a_secret
 from devtune_contract.checks.secrets import returned_secret
 from devtune_contract.checks.state import RunState
 
@@ -44,6 +45,7 @@ def cache_directives(value: str) -> dict[str, str | None]:
     return directives
 
 
+@contract_check(applies=returns_a_secret)
 def secret_not_cacheable(exchange: Exchange, run: RunState) -> None:
     """A response carrying a secret says nothing that lets a shared cache store it."""
     if returned_secret(exchange) is None:

@@ -7,19 +7,12 @@ from datetime import datetime
 from rfc3339_validator import validate_rfc3339
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange, same_id
+from devtune_contract.checks.registry import an_error, contract_check, has_body, returns_a_secret
 from devtune_contract.checks.state import RunState
-
-# The documented error code for each status; 405 is the one undocumented status a
-# conforming server may send (unsupported methods), so it only needs a non-empty code.
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    429: "rate_limit_exceeded",
-}
+from devtune_contract.constants import DOCUMENTED_ERROR_CODES
 
 
+@contract_check(applies=has_body)
 def json_content_type(exchange: Exchange, run: RunState) -> None:
     """Every response with a body is JSON."""
     if exchange.body and not exchange.is_json:
@@ -28,6 +21,7 @@ def json_content_type(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(f"{exchange.status} response is {shown}, not application/json")
 
 
+@contract_check(applies=returns_a_secret)
 def success_envelope(exchange: Exchange, run: RunState) -> None:
     """200 carries ``data.secret`` and ``meta`` with a fresh timestamp and the path's project.
 
@@ -48,7 +42,7 @@ def success_envelope(exchange: Exchange, run: RunState) -> None:
     if not isinstance(meta, dict):
         raise ContractViolation("200 body has no meta object")
     _check_timestamp(meta.get("timestamp"), run)
-    _check_project(meta.get("projectId"), exchange.project_id)
+    _check_project(meta.get("projectId"), exchange.parameter("projectId"))
 
 
 def _check_timestamp(value: object, run: RunState) -> None:
@@ -73,6 +67,7 @@ def _check_project(value: object, path_project: str | None) -> None:
         raise ContractViolation(f"meta.projectId {value!r} is not the path's {path_project!r}")
 
 
+@contract_check(applies=an_error)
 def error_envelope(exchange: Exchange, run: RunState) -> None:
     """Errors are ``{error, message, status}`` with the HTTP status and its documented code."""
     if exchange.status < 400:
@@ -87,7 +82,9 @@ def error_envelope(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(
             f"error body says status {body['status']!r} but the response is {exchange.status}"
         )
-    expected = ERROR_CODES.get(exchange.status)
+    # 405 is the one undocumented status a conforming server may send (unsupported methods),
+    # so it, like any status without a documented code, only needs a non-empty one.
+    expected = DOCUMENTED_ERROR_CODES.get(exchange.status)
     if expected is not None and body["error"] != expected:
         raise ContractViolation(
             f"{exchange.status} error code is {body['error']!r}, documented: {expected!r}"

@@ -10,19 +10,28 @@ from typing import Any
 
 import attrs
 
+from devtune_contract.operations import Operation
+
 
 @attrs.frozen
 class Exchange:
-    """What a check may look at: the request's target and the complete response."""
+    """What a check may look at: the request's operation and target, and the complete response.
 
+    ``path_parameters`` holds the operation's path parameters the request named, as text.
+    """
+
+    operation: Operation
+    path_parameters: Mapping[str, str]
     method: str
-    project_id: str | None
-    webhook_id: str | None
     authorization: str | None = attrs.field(repr=False)
     status: int
     headers: Mapping[str, str]  # lower-case names
     body: bytes = attrs.field(repr=False)
     id: int = 0  # the same response validated twice keeps its id
+
+    def parameter(self, name: str) -> str | None:
+        """A path parameter's value as sent, or ``None`` when the request had none."""
+        return self.path_parameters.get(name)
 
     @property
     def media_type(self) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange
+from devtune_contract.checks.registry import an_error, contract_check
 from devtune_contract.checks.state import RunState
 
 SOURCE_EXTENSIONS = (
@@ -73,6 +74,7 @@ def _texts(value: object) -> Iterator[str]:
             yield from _texts(item)
 
 
+@contract_check(applies=an_error)
 def error_hygiene(exchange: Exchange, run: RunState) -> None:
     """Error bodies carry no stack trace, source path, SQL or exception name."""
     if exchange.status < 400 or not exchange.body:

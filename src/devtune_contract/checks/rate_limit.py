@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange
+from devtune_contract.checks.registry import contract_check, rate_limited
 from devtune_contract.checks.state import Quota, RunState
+from devtune_contract.constants import DOCUMENTED_ERROR_CODES
 from devtune_contract.credentials import bearer_token
 from devtune_contract.masking import mask
 
@@ -22,6 +24,11 @@ INTEGER = re.compile(r"-?[0-9]{1,18}")
 STUCK_RESPONSES = 5
 
 
+def counted(exchange: Exchange) -> bool:
+    """Any ``X-RateLimit-*`` header present: the response says something about the quota."""
+    return any(name in exchange.headers for name in NAMES)
+
+
 def header_integer(value: str) -> int | None:
     """An ``X-RateLimit-*`` value as an integer, or ``None`` unless it is ASCII digits."""
     raw = value.strip()
@@ -36,6 +43,7 @@ def _integer(exchange: Exchange, name: str) -> int:
     return value
 
 
+@contract_check(applies=counted)
 def rate_limit_headers(exchange: Exchange, run: RunState) -> None:
     """Wherever one X-RateLimit header appears, all three do, and they agree."""
     present = [name for name in NAMES if name in exchange.headers]
@@ -61,6 +69,7 @@ def rate_limit_headers(exchange: Exchange, run: RunState) -> None:
         )
 
 
+@contract_check(applies=rate_limited)
 def rate_limited_response(exchange: Exchange, run: RunState) -> None:
     """A 429 carries all three headers with Remaining 0 and the documented error code."""
     if exchange.status != 429:
@@ -73,8 +82,9 @@ def rate_limited_response(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(f"429 with {REMAINING} {remaining}, must be 0")
     body = exchange.parsed_body
     code = body.get("error") if isinstance(body, dict) else None
-    if code != "rate_limit_exceeded":
-        raise ContractViolation(f"429 error code is {code!r}, documented: 'rate_limit_exceeded'")
+    documented = DOCUMENTED_ERROR_CODES[429]
+    if code != documented:
+        raise ContractViolation(f"429 error code is {code!r}, documented: {documented!r}")
 
 
 def _counted_quota(exchange: Exchange) -> Quota | None:
@@ -85,6 +95,7 @@ def _counted_quota(exchange: Exchange) -> Quota | None:
     return Quota(limit=limit, remaining=remaining, reset=reset)
 
 
+@contract_check(applies=counted)
 def rate_limit_consistency(exchange: Exchange, run: RunState) -> None:
     """Per key, the Limit never changes and Remaining counts down within a window.
 

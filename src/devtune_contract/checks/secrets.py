@@ -13,7 +13,9 @@ from devtune_contract.checks.randomness import (
     Encoding,
     not_random,
 )
+from devtune_contract.checks.registry import always, contract_check, returns_a_secret
 from devtune_contract.checks.state import RunState
+from devtune_contract.constants import WEBHOOK_SECRET_PREFIX
 from devtune_contract.credentials import API_KEY_PREFIX, bearer_token
 from devtune_contract.masking import mask
 
@@ -22,7 +24,6 @@ MIN_SECRET_BITS = 128
 # Bounded, so a base64url secret whose first characters happen to be letters and ``_`` keeps
 # most of its length.
 SECRET_PREFIX = re.compile(r"^[A-Za-z]{1,12}_")
-STANDARD_WEBHOOKS_PREFIX = "whsec_"
 HEX_SYMBOLS = re.compile(r"[0-9a-fA-F]+")
 BASE64_SYMBOLS = re.compile(r"([A-Za-z0-9+/_-]+)={0,2}")
 
@@ -41,7 +42,7 @@ def encoded_part(secret: str) -> tuple[Encoding, str] | None:
     """The encoding and symbols of ``secret`` after any prefix and without ``=`` padding."""
     encoded = SECRET_PREFIX.sub("", secret, count=1)
     # Standard Webhooks' whsec_ secrets are base64 even when every character happens to be hex.
-    if HEX_SYMBOLS.fullmatch(encoded) and not secret.startswith(STANDARD_WEBHOOKS_PREFIX):
+    if HEX_SYMBOLS.fullmatch(encoded) and not secret.startswith(WEBHOOK_SECRET_PREFIX):
         return HEX, encoded
     match = BASE64_SYMBOLS.fullmatch(encoded)
     return (BASE64, match.group(1)) if match else None
@@ -53,6 +54,7 @@ def secret_bits(secret: str) -> int | None:
     return None if part is None else part[0].bits_per_symbol * len(part[1])
 
 
+@contract_check(applies=returns_a_secret)
 def secret_strength(exchange: Exchange, run: RunState) -> None:
     """The new secret holds at least 128 bits, hex or base64, after any prefix."""
     secret = returned_secret(exchange)
@@ -67,6 +69,7 @@ def secret_strength(exchange: Exchange, run: RunState) -> None:
         )
 
 
+@contract_check(applies=returns_a_secret)
 def fresh_secret(exchange: Exchange, run: RunState) -> None:
     """Each rotation returns a secret never seen before in this run."""
     secret = returned_secret(exchange)
@@ -78,6 +81,7 @@ def fresh_secret(exchange: Exchange, run: RunState) -> None:
         )
 
 
+@contract_check(applies=always)
 def no_credential_echo(exchange: Exchange, run: RunState) -> None:
     """No response body repeats the API key the request carried (or any configured key)."""
     sent = bearer_token(exchange.authorization)
@@ -88,6 +92,7 @@ def no_credential_echo(exchange: Exchange, run: RunState) -> None:
             raise ContractViolation(f"the response body echoes the API key {mask(key)}")
 
 
+@contract_check(applies=returns_a_secret)
 def secret_randomness(exchange: Exchange, run: RunState) -> None:
     """The secret looks random and embeds no identifier of the request or the run.
 
@@ -117,12 +122,10 @@ def secret_randomness(exchange: Exchange, run: RunState) -> None:
 def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]:
     """What a secret must not contain, lower-cased, with and without dashes or key prefix."""
     settings = run.settings
-    named = [
-        ("webhook id", exchange.webhook_id),
-        ("webhook id", settings.webhook_id),
-        ("project id", exchange.project_id),
-        ("project id", settings.project_id),
+    named: list[tuple[str, str | None]] = [
+        (_spoken(name), value) for name, value in exchange.path_parameters.items()
     ]
+    named += [("webhook id", settings.webhook_id), ("project id", settings.project_id)]
     keys = [bearer_token(exchange.authorization), *settings.api_keys()]
     named += [("API key", key) for key in keys]
     named += [("API key", key.removeprefix(API_KEY_PREFIX)) for key in keys if key]
@@ -132,3 +135,8 @@ def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]
         for form in {value.lower(), value.lower().replace("-", "")}:
             if len(form) >= MIN_IDENTIFIER_LENGTH:
                 yield name, form
+
+
+def _spoken(parameter: str) -> str:
+    """A path parameter's name as the failure says it: ``webhookId`` is the "webhook id"."""
+    return re.sub(r"(?<=[a-z])([A-Z])", r" \1", parameter).lower()

@@ -1,4 +1,4 @@
-"""The ASGI app: routes rotate-secret to a :class:`Policy` and keeps every error JSON.
+"""The ASGI app: routes the contract's operation to a :class:`Policy`; every error is JSON.
 
 One route does not need a framework: the app reads the path, the method and the
 Authorization field straight from the ASGI scope and answers with two ASGI messages, so a
@@ -15,13 +15,14 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server.policy import Outcome, Policy, RotateRequest
 from devtune_contract.server.protocol import DropConnection, drop_connection
 
-API_PREFIX = "/api/v2"
-ROTATE_PATH = API_PREFIX + "/projects/{project_id}/webhooks/{webhook_id}/rotate-secret"
-# "/api/v2/projects/{p}/webhooks/{w}/rotate-secret".split("/"); None marks a path parameter.
-ROTATE_SEGMENTS = ("", "api", "v2", "projects", None, "webhooks", None, "rotate-secret")
+API_PREFIX = ROTATE_SECRET.base_path
+# Where the request's ids stand among the matched path parameters.
+PROJECT_ID = ROTATE_SECRET.path_parameters.index("projectId")
+WEBHOOK_ID = ROTATE_SECRET.path_parameters.index("webhookId")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,17 +31,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("devtune_contract.server")
-
-
-def path_ids(path: str) -> tuple[str, str] | None:
-    """The project and webhook segments of a rotate-secret path, else ``None``."""
-    segments = path.split("/")
-    if len(segments) != len(ROTATE_SEGMENTS):
-        return None
-    for segment, expected in zip(segments, ROTATE_SEGMENTS, strict=True):
-        if segment != expected and (expected is not None or not segment):
-            return None
-    return segments[4], segments[6]
 
 
 def authorization(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -70,16 +60,16 @@ def create_app(policy: Policy) -> ASGIApp:
     allow = ", ".join(policy.methods)
 
     async def decide(scope: Scope) -> Outcome:
-        ids = path_ids(scope["path"])
-        if ids is None:
+        values = ROTATE_SECRET.match(scope["path"])
+        if values is None:
             return policy.error(404)
         if scope["method"] not in policy.methods:
             return policy.error(405, {"Allow": allow})
         client = scope.get("client")
         return await policy.handle(
             RotateRequest(
-                project_id=ids[0],
-                webhook_id=ids[1],
+                project_id=values[PROJECT_ID],
+                webhook_id=values[WEBHOOK_ID],
                 authorization=authorization(scope["headers"]),
                 client=client[0] if client else None,
             )

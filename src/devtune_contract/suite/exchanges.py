@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from devtune_contract.checks import Exchange
 from devtune_contract.checks.secrets import returned_secret
 from devtune_contract.masking import Redactor
+from devtune_contract.operations import OPERATIONS, Operation, operation_at
 
 
 def response_headers(response: Any) -> dict[str, str]:
@@ -35,8 +37,11 @@ class ExchangeCache:
     response alive, which keeps ``id()`` unique and gives every exchange a stable number.
     """
 
-    def __init__(self, redactor: Redactor) -> None:
+    def __init__(
+        self, redactor: Redactor, operations: Mapping[str, Operation] = OPERATIONS
+    ) -> None:
         self._redactor = redactor
+        self._operations = operations
         self._counter = itertools.count(1)
         self._views: dict[int, tuple[Any, Exchange]] = {}
         self._lock = threading.Lock()
@@ -50,11 +55,11 @@ class ExchangeCache:
         return known[1]
 
     def _build(self, case: Any, response: Any, exchange_id: int) -> Exchange:
-        path = case.path_parameters or {}
+        operation = operation_at(case.path, case.method, self._operations, any_method=True)
         exchange = Exchange(
+            operation=operation,
+            path_parameters=operation.parameters_of(case.path_parameters),
             method=case.method,
-            project_id=None if path.get("projectId") is None else str(path["projectId"]),
-            webhook_id=None if path.get("webhookId") is None else str(path["webhookId"]),
             authorization=response.request.headers.get("Authorization"),
             status=response.status_code,
             headers=response_headers(response),

@@ -19,7 +19,6 @@ import jinja2
 
 from devtune_contract.suite.ledger import FailureRecord
 
-HTML_NAME = "contract-report.html"
 TEMPLATE = "report.html.jinja"
 
 RunVerdict = Literal["pass", "fail", "stopped"]

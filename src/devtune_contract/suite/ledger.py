@@ -4,41 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, Literal
 
 import attrs
 
-from devtune_contract.checks import Exchange
-from devtune_contract.checks.rate_limit import NAMES as RATE_LIMIT_HEADERS
 from devtune_contract.suite.outcomes import ANSWERED, NotSent, OutcomeUnknown
 
 Verdict = Literal["pass", "fail", "skip", "n/a"]
-
-# When a check has something to judge. A check that never had anything to judge in the whole
-# run is reported ``n/a``, not PASS: no 429 seen means the 429 check proved nothing.
-_SUCCESS: Callable[[Exchange], bool] = lambda e: e.status == 200  # noqa: E731
-_RATE_LIMITED: Callable[[Exchange], bool] = lambda e: e.status == 429  # noqa: E731
-_ERROR: Callable[[Exchange], bool] = lambda e: e.status >= 400  # noqa: E731
-_COUNTED: Callable[[Exchange], bool] = lambda e: any(h in e.headers for h in RATE_LIMIT_HEADERS)  # noqa: E731
-APPLIES: dict[str, Callable[[Exchange], bool]] = {
-    "success_envelope": _SUCCESS,
-    "secret_strength": _SUCCESS,
-    "fresh_secret": _SUCCESS,
-    "secret_randomness": _SUCCESS,
-    "secret_not_cacheable": _SUCCESS,
-    "rate_limited_response": _RATE_LIMITED,
-    "rate_limit_headers": _COUNTED,
-    "rate_limit_consistency": _COUNTED,
-    "error_envelope": _ERROR,
-    "error_hygiene": _ERROR,
-    "json_content_type": lambda e: bool(e.body),
-}
-
-
-def applies(check: str, exchange: Exchange) -> bool:
-    predicate = APPLIES.get(check)
-    return predicate is None or predicate(exchange)
 
 
 @attrs.define

@@ -14,6 +14,7 @@ from typing import Literal
 
 import attrs
 
+from devtune_contract.suite import scenarios
 from devtune_contract.suite.answers import Answer
 from devtune_contract.suite.outcomes import DeadlineReached, NoCompleteResponse, SendOutcome
 from devtune_contract.suite.session import ContractSession, bearer
@@ -24,10 +25,6 @@ NO_API = (
     "(a server that hides its routes from unauthenticated requests looks the same)"
 )
 ERROR_FIELDS = ("error", "message", "status")
-
-MISSING_KEY_TEST = "test_missing_key_is_unauthorized"
-UNKNOWN_WEBHOOK_TEST = "test_unknown_webhook_is_not_found"
-READ_ONLY_TEST = "test_read_only_key_is_forbidden"
 
 
 @attrs.frozen
@@ -75,7 +72,7 @@ class Preflight:
             return None
         if _error_envelope(answer) and _api_answered(self._looked_up_first()):
             return None  # the API, telling unauthenticated callers which webhooks exist
-        return Stop("configuration", f"{NO_API}; got {_shape(answer)}", MISSING_KEY_TEST)
+        return Stop("configuration", f"{NO_API}; got {_shape(answer)}", scenarios.MISSING_KEY.name)
 
     def _looked_up_first(self) -> Answer:
         """The designated webhook without a key, under its own project: a server that looks
@@ -93,16 +90,18 @@ class Preflight:
                 "unreachable",
                 f"{outcome.headline()} to a request with DEVTUNE_API_KEY, while "
                 "unauthenticated ones are answered",
-                UNKNOWN_WEBHOOK_TEST,
+                scenarios.UNKNOWN_WEBHOOK.name,
             )
         if status == 401:
-            return Stop("configuration", "DEVTUNE_API_KEY refused (401)", UNKNOWN_WEBHOOK_TEST)
+            return Stop(
+                "configuration", "DEVTUNE_API_KEY refused (401)", scenarios.UNKNOWN_WEBHOOK.name
+            )
         if status == 403:
             return Stop(
                 "configuration",
                 "the key cannot reach DEVTUNE_PROJECT_ID (403) "
                 "(or the server answers 403 for an unknown webhook instead of 404)",
-                UNKNOWN_WEBHOOK_TEST,
+                scenarios.UNKNOWN_WEBHOOK.name,
             )
         return None
 
@@ -119,7 +118,7 @@ class Preflight:
                 "configuration",
                 "DEVTUNE_READONLY_API_KEY refused (401): either the key is wrong, or the server "
                 "answers 401 where the contract documents 403 for a key without webhooks.write",
-                READ_ONLY_TEST,
+                scenarios.READ_ONLY_KEY.name,
             )
         return None
 

@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 
 import attrs
 
+from devtune_contract.constants import HTML_REPORT, JUNIT_REPORT, SUMMARY_REPORT
 from devtune_contract.credentials import BEARER_PATTERN
 from devtune_contract.masking import Redactor
 from devtune_contract.suite import html_report
@@ -23,8 +24,6 @@ from devtune_contract.suite import html_report
 from devtune_contract.suite.exit_codes import OUTCOMES as OUTCOMES
 from devtune_contract.suite.exit_codes import ExitCode as ExitCode
 
-JUNIT_NAME = "contract-junit.xml"
-SUMMARY_NAME = "contract-summary.json"
 # A test suite's count attributes, and the element a test case has for each.
 JUNIT_OUTCOMES = (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
 RED_OUTCOMES = ("failure", "error")
@@ -36,7 +35,7 @@ def outcome_of(code: int) -> str:
 
 
 def clear(report_dir: Path) -> None:
-    for name in (JUNIT_NAME, SUMMARY_NAME, html_report.HTML_NAME):
+    for name in (JUNIT_REPORT, SUMMARY_REPORT, HTML_REPORT):
         (report_dir / name).unlink(missing_ok=True)
 
 
@@ -55,8 +54,8 @@ def write_summary(report_dir: Path, summary: Mapping[str, Any]) -> None:
     """
     report_dir.mkdir(parents=True, exist_ok=True)
     body = {"verdict": verdict_of(int(summary["exit_code"])), **summary}
-    (report_dir / SUMMARY_NAME).write_text(json.dumps(body, indent=2) + "\n")
-    (report_dir / html_report.HTML_NAME).write_text(html_report.render(body), encoding="utf-8")
+    (report_dir / SUMMARY_REPORT).write_text(json.dumps(body, indent=2) + "\n")
+    (report_dir / HTML_REPORT).write_text(html_report.render(body), encoding="utf-8")
 
 
 def write_stopped(
@@ -77,7 +76,7 @@ def write_stopped(
     error.text = f"The run stopped before its tests ({kind}, exit code {int(code)}): {message}"
     root = ET.Element("testsuites")
     root.append(suite)
-    ET.ElementTree(root).write(report_dir / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
+    ET.ElementTree(root).write(report_dir / JUNIT_REPORT, encoding="utf-8", xml_declaration=True)
     body = {
         "outcome": kind,
         "exit_code": int(code),

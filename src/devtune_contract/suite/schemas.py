@@ -7,9 +7,7 @@ project, and an unauthenticated one whose cases the scenario tests fill in thems
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -22,10 +20,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from devtune_contract.checks import ContractCheck
+from devtune_contract.operations import Operation, spec_path
 from devtune_contract.settings import Settings, SettingsError
 from devtune_contract.suite.transport import ca_bundle
 
-ROTATE_PATH = "/projects/{projectId}/webhooks/{webhookId}/rotate-secret"
 # Checks that judge a response alone; the other built-ins judge how the request was generated
 # (or re-send it) and only make sense for schemathesis-generated cases.
 RESPONSE_BUILTINS = (
@@ -38,43 +37,50 @@ RESPONSE_BUILTINS = (
 AfterValidate = Callable[[Any, Any, list[Any]], None]
 
 
-def spec_path() -> Path:
-    """``openapi.json``: shipped inside the package, or at the root of a source checkout."""
-    shipped = Path(str(resources.files("devtune_contract") / "openapi.json"))
-    if shipped.is_file():
-        return shipped
-    return Path(__file__).resolve().parents[3] / "openapi.json"
-
-
-def builtin_check_names() -> tuple[str, ...]:
+def builtin_checks() -> tuple[Any, ...]:
+    """Every schemathesis check function, registered or not yet loaded."""
     load_all_checks()
-    return tuple(CHECKS.get_all_names())
+    return tuple(CHECKS.get_all())
 
 
 @attrs.frozen
 class CheckSelection:
-    """``DEVTUNE_CHECKS`` / ``DEVTUNE_EXCLUDE_CHECKS`` resolved against the known names."""
+    """``DEVTUNE_CHECKS`` / ``DEVTUNE_EXCLUDE_CHECKS`` resolved to check objects.
 
-    only: frozenset[str]
-    excluded: frozenset[str]
+    A name that is no check is a settings error listing the valid names: a typo must not
+    quietly run every check, or none.
+    """
+
+    contract_checks: tuple[ContractCheck, ...]
+    scenario_builtins: tuple[Any, ...]
+    excluded_builtin_checks: tuple[Any, ...]
 
     @classmethod
-    def from_settings(cls, settings: Settings, known: Iterable[str]) -> CheckSelection:
-        names = set(known)
+    def from_settings(
+        cls, settings: Settings, contract_checks: Iterable[ContractCheck]
+    ) -> CheckSelection:
+        contract = tuple(contract_checks)
+        builtins = builtin_checks()
+        names = {c.name for c in contract} | {c.__name__ for c in builtins}
         unknown = sorted({*settings.checks, *settings.exclude_checks} - names)
         if unknown:
             raise SettingsError(
                 f"unknown check {', '.join(unknown)} in DEVTUNE_CHECKS/DEVTUNE_EXCLUDE_CHECKS; "
                 f"known: {', '.join(sorted(names))}"
             )
-        return cls(frozenset(settings.checks), frozenset(settings.exclude_checks))
+        only, excluded = frozenset(settings.checks), frozenset(settings.exclude_checks)
 
-    def __contains__(self, name: object) -> bool:
-        return (not self.only or name in self.only) and name not in self.excluded
+        def selected(name: str) -> bool:
+            return (not only or name in only) and name not in excluded
+
+        return cls(
+            contract_checks=tuple(c for c in contract if selected(c.name)),
+            scenario_builtins=tuple(c for c in RESPONSE_BUILTINS if selected(c.__name__)),
+            excluded_builtin_checks=tuple(c for c in builtins if not selected(c.__name__)),
+        )
 
     def excluded_builtins(self) -> list[Any]:
-        load_all_checks()
-        return [c for c in CHECKS.get_all() if c.__name__ not in self]
+        return list(self.excluded_builtin_checks)
 
 
 def load(
@@ -112,3 +118,15 @@ def load(
 
     schema.hook("after_validate")(hook)
     return schema
+
+
+def build_case(
+    schema: Any,
+    operation: Operation,
+    path_parameters: Mapping[str, object],
+    headers: Mapping[str, str],
+) -> Any:
+    """A scenario request for ``operation`` in ``schema``, with exactly these parameters."""
+    return schema[operation.path][operation.method].Case(
+        path_parameters=dict(path_parameters), headers=dict(headers)
+    )

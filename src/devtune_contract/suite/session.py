@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import pytest
@@ -24,12 +25,14 @@ from schemathesis.core.failures import FailureGroup
 from devtune_contract.checks import ALL_CHECKS, Check, Exchange, RunState
 from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
+from devtune_contract.checks.registry import always
 from devtune_contract.masking import Redactor
+from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
 from devtune_contract.settings import Settings
 from devtune_contract.suite import schemas, transport
 from devtune_contract.suite.answers import Answer, Failure
 from devtune_contract.suite.exchanges import ExchangeCache
-from devtune_contract.suite.ledger import Ledger, applies
+from devtune_contract.suite.ledger import Ledger
 from devtune_contract.suite.outcomes import (
     DeadlineReached,
     NoCompleteResponse,
@@ -56,8 +59,8 @@ def as_schemathesis_check(check: Check, session: ContractSession) -> Any:
     def adapter(ctx: Any, response: Any, case: Any) -> None:
         check(session.exchanges.view(case, response), session.run)
 
-    adapter.__name__ = adapter.__qualname__ = check.__name__
-    adapter.__doc__ = check.__doc__
+    adapter.__name__ = adapter.__qualname__ = check.name
+    adapter.__doc__ = check.function.__doc__
     return adapter
 
 
@@ -101,19 +104,19 @@ class ContractSession:
             if key:
                 self.shell_credentials[key] = f"${variable}"
         self._thread = threading.local()
-        known = (*schemas.builtin_check_names(), *(check.__name__ for check in ALL_CHECKS))
-        self.selection = schemas.CheckSelection.from_settings(settings, known)
+        self.selection = schemas.CheckSelection.from_settings(settings, ALL_CHECKS)
         self.contract_checks = [
-            as_schemathesis_check(check, self)
-            for check in ALL_CHECKS
-            if check.__name__ in self.selection
+            as_schemathesis_check(check, self) for check in self.selection.contract_checks
         ]
-        self.scenario_builtins = [
-            c for c in schemas.RESPONSE_BUILTINS if c.__name__ in self.selection
-        ]
+        self.scenario_builtins = list(self.selection.scenario_builtins)
+        # When each reported check had something to judge; schemathesis' own judge every response.
+        self.applicability: dict[str, Callable[[Exchange], bool]] = {
+            check.__name__: always for check in schemas.builtin_checks()
+        }
+        self.applicability.update({check.name: check.applies for check in ALL_CHECKS})
         self.generated_schema = self._load(authenticated=True)
         self.project_schema = self._load(authenticated=True, pin_project=True)
-        self.operation = self._load(authenticated=False)[schemas.ROTATE_PATH]["POST"]
+        self.scenario_schema = self._load(authenticated=False)
 
     @property
     def target(self) -> str:
@@ -147,7 +150,8 @@ class ContractSession:
                 failure = next(iter(text.strip().splitlines()), result.name)
                 if collected is not None:
                     collected.append(Failure.of_check(result.name, failure, exchange.status))
-            self.ledger.record_check(result.name, failure, applied=applies(result.name, exchange))
+            applied = self.applicability[result.name](exchange)
+            self.ledger.record_check(result.name, failure, applied=applied)
 
     def register_derived_key(self, key: str, shell_expression: str) -> None:
         """A key built from a configured one: masked like it, shown in curl as an expression."""
@@ -164,20 +168,29 @@ class ContractSession:
         """A scenario request; ``authorization=""`` means the write key, ``None`` none at all."""
         if authorization == "":
             authorization = bearer(self.settings.api_key or "")
-        return self.operation.Case(
-            path_parameters={
+        return schemas.build_case(
+            self.scenario_schema,
+            ROTATE_SECRET,
+            {
                 "projectId": project_id or self.settings.project_id,
                 "webhookId": webhook_id or self.settings.webhook_id,
             },
-            headers={} if authorization is None else {"Authorization": authorization},
+            {} if authorization is None else {"Authorization": authorization},
         )
 
     def could_rotate(self, case: Any) -> bool:
-        """Any request naming the designated or the foreign webhook, under whatever project and
-        with whatever method: a server may rotate on a method the contract never documents."""
-        webhook = (case.path_parameters or {}).get("webhookId")
+        """Any request naming the designated or the foreign webhook on the path of an
+        operation that returns a one-time secret, under whatever project and with whatever
+        method: a server may rotate on a method the contract never documents."""
+        try:
+            operation = operation_at(case.path, case.method, OPERATIONS, any_method=True)
+        except KeyError:
+            return False
+        named = operation.parameters_of(case.path_parameters).values()
         protected = (self.settings.webhook_id, self.settings.foreign_webhook_id)
-        return any(same_id(webhook, w) for w in protected)
+        return operation.returns_secret and any(
+            same_id(value, webhook) for value in named for webhook in protected
+        )
 
     def send(
         self,

@@ -17,7 +17,13 @@ from typing import Literal, get_args
 
 import attrs
 
-from devtune_contract.server.policy import Outcome, Policy, RotateRequest, ServerConfig
+from devtune_contract.server.policy import (
+    Outcome,
+    Policy,
+    RequestContext,
+    RotateRequest,
+    ServerConfig,
+)
 from devtune_contract.server.protocol import DropConnection
 from devtune_contract.server.ratelimit import RateLimitDecision
 from devtune_contract.server.storage import Store
@@ -156,7 +162,11 @@ class FaultInjectingPolicy(Policy):
         self.faults = FaultQueue()
 
     async def handle(self, request: RotateRequest) -> Outcome:
-        fault = self.faults.take() if self.faults and self.authenticate(request) else None
+        fault = (
+            self.faults.take()
+            if self.faults and self.authenticate(RequestContext(request))
+            else None
+        )
         if fault is None:
             return await super().handle(request)
         return await fault.apply(self, lambda: super(FaultInjectingPolicy, self).handle(request))

@@ -1,10 +1,9 @@
 """Legitimate variants of the reference server: the suite must pass every one, leaking nothing.
 
-The mirror of :mod:`devtune_contract.faults`. Each variant differs from the reference in a way
-the contract allows (a configuration, a :class:`~devtune_contract.server.policy.Policy`
-subclass, a wrapper around the ASGI app, or how the suite is pointed at it), so a check that
-fails one of them is too strict. ``tests/integration/test_teeth.py`` runs the whole contract
-suite against each.
+The mirror of the broken variants (the category modules beside this one). Each variant
+differs from the reference in a way the contract allows (a configuration, a
+:class:`~devtune_contract.server.policy.Policy` subclass, a wrapper around the ASGI app, or
+how the suite is pointed at it), so a check that fails one of them is too strict.
 """
 
 from __future__ import annotations
@@ -16,54 +15,24 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
 
 from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
-from devtune_contract.server.policy import Outcome, Policy, RotateRequest, ServerConfig
+from devtune_contract.server.policy import (
+    Outcome,
+    Policy,
+    RequestContext,
+    RotateRequest,
+    ServerConfig,
+)
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store, Webhook
-
-Wrapper = Callable[[ASGIApp], ASGIApp]
-EnvironmentChange = Callable[[Mapping[str, str]], dict[str, str]]
-
-
-def _unchanged(environment: Mapping[str, str]) -> dict[str, str]:
-    return dict(environment)
-
-
-@attrs.frozen
-class Variant:
-    name: str
-    summary: str
-    policy: type[Policy] = Policy
-    config: ServerConfig = attrs.field(factory=ServerConfig)
-    wrap: Wrapper | None = None
-    environment: EnvironmentChange = _unchanged
-
-
-VARIANTS: dict[str, Variant] = {}
-
-
-def register(variant: Variant) -> None:
-    VARIANTS[variant.name] = variant
-
-
-def variant(
-    name: str,
-    summary: str,
-    config: ServerConfig | None = None,
-    wrap: Wrapper | None = None,
-) -> Callable[[type[Policy]], type[Policy]]:
-    def add(policy: type[Policy]) -> type[Policy]:
-        register(Variant(name, summary, policy, config or ServerConfig(), wrap))
-        return policy
-
-    return add
-
+from teeth.policies import with_authorization
+from teeth.registry import Variant, register, variant
 
 # --- configurations of the reference server -------------------------------------------------
 
@@ -90,7 +59,7 @@ register(
     )
 )
 register(
-    Variant("whsec-secrets", "whsec_ + base64 secrets", config=ServerConfig(secret_format="whsec"))  # noqa: S106
+    Variant("whsec-secrets", "whsec_ + base64 secrets", config=ServerConfig(secret_format="whsec"))
 )
 register(
     Variant(
@@ -169,8 +138,8 @@ class ExtraFieldsAndHeaders(Policy):
         "Vary": "Origin",
     }
 
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         body: dict[str, Any] = {
             "data": {**outcome.body["data"], "rotatedAt": datetime.now(UTC).isoformat()},
             "meta": {**outcome.body["meta"], "requestId": "req_7f3a", "apiVersion": "2"},
@@ -186,23 +155,23 @@ class ExtraFieldsAndHeaders(Policy):
 
 @variant("upper-case-project-id", "meta.projectId in upper case")
 class UpperCaseProjectId(Policy):
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         meta = {**outcome.body["meta"], "projectId": outcome.body["meta"]["projectId"].upper()}
         return attrs.evolve(outcome, body={**outcome.body, "meta": meta})
 
 
 @variant("offset-timestamps", "meta.timestamp with +00:00 and microseconds")
 class OffsetTimestamps(Policy):
-    def success(self, request: RotateRequest, secret: str, headers: dict[str, str]) -> Outcome:
-        outcome = super().success(request, secret, headers)
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+        outcome = super().success(context, secret, headers)
         meta = {**outcome.body["meta"], "timestamp": datetime.now(UTC).isoformat()}
         return attrs.evolve(outcome, body={**outcome.body, "meta": meta})
 
 
 @variant("base64url-secrets", "secrets in unpadded base64url without a prefix")
 class Base64UrlSecrets(Policy):
-    def new_secret(self) -> str:
+    def new_secret(self, context: RequestContext, webhook: Webhook) -> str:
         return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
@@ -211,18 +180,14 @@ class Base64UrlSecrets(Policy):
 
 @variant("not-found-for-foreign-projects", "404 instead of 403 for another project's resources")
 class NotFoundForForeignProjects(Policy):
-    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
-        super().__init__(store, config)
-        self.hides_project = False
-
-    def owns_project(self, key: ApiKey, project_id: str) -> bool:
+    def owns_project(self, context: RequestContext, key: ApiKey) -> bool:
         # Hide the project's existence: let the lookup below fail with 404 instead.
-        self.hides_project = not super().owns_project(key, project_id)
+        context.notes["hides_project"] = not super().owns_project(context, key)
         return True
 
-    def find_webhook(self, key: ApiKey, webhook_id: str) -> Webhook | None:
-        # No await lies between owns_project and this lookup: requests cannot interleave.
-        return None if self.hides_project else super().find_webhook(key, webhook_id)
+    def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
+        hidden = context.notes["hides_project"]
+        return None if hidden else super().find_webhook(context, key)
 
 
 # --- rate limiters ------------------------------------------------------------------------
@@ -323,20 +288,20 @@ SPACED_BEARER = re.compile(r"bearer +(\S+)", re.IGNORECASE)
 class BearerSchemeAnyCase(Policy):
     """Says so explicitly; the suite must never send ``bearer <key>`` expecting a 401."""
 
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
-        scheme, _, token = (request.authorization or "").partition(" ")
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        scheme, _, token = (context.request.authorization or "").partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return super().authenticate(attrs.evolve(request, authorization=f"Bearer {token}"))
+        return super().authenticate(with_authorization(context, f"Bearer {token}"))
 
 
 @variant("spaces-before-token", "several spaces between Bearer and the token (RFC 6750 1*SP)")
 class SpacesBeforeToken(Policy):
-    def authenticate(self, request: RotateRequest) -> ApiKey | None:
-        match = SPACED_BEARER.fullmatch((request.authorization or "").strip())
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        match = SPACED_BEARER.fullmatch((context.request.authorization or "").strip())
         if match is None:
             return None
-        return super().authenticate(attrs.evolve(request, authorization=f"Bearer {match[1]}"))
+        return super().authenticate(with_authorization(context, f"Bearer {match[1]}"))
 
 
 @variant("retry-after-on-429", "Retry-After (seconds to the reset) on every 429")
