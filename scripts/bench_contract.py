@@ -35,9 +35,15 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     return time.perf_counter() - started, result.returncode
 
 
-def suite_round() -> tuple[float, int, int, int]:
+def suite_round(checkout: Path | None = None) -> tuple[float, int, int, int, float]:
+    """One default run; ``checkout``: the suite of that source tree instead (a baseline).
+
+    The last value is the run's own time as its summary states it (no interpreter start-up).
+    """
     with ServerProcess() as server, tempfile.TemporaryDirectory() as reports:
         env = {**os.environ, **server.environment, "DEVTUNE_REPORT_DIR": reports}
+        if checkout is not None:
+            env["PYTHONPATH"] = str(checkout / "src")
         seconds, code = timed(
             [sys.executable, "-m", "devtune_contract.cli", "check", "-q"],
             env,
@@ -45,7 +51,8 @@ def suite_round() -> tuple[float, int, int, int]:
         summary = json.loads((Path(reports) / "contract-summary.json").read_text())
     scenarios = {name.split("[")[0] for name in summary["scenarios"]}
     besides_probe = summary["requests"] - summary["probe_requests"]
-    return seconds, code, len(summary["checks"]) + len(scenarios), besides_probe
+    checks = len(summary["checks"]) + len(scenarios)
+    return seconds, code, checks, besides_probe, summary["seconds"]
 
 
 def plain_round() -> tuple[float, int]:
@@ -77,8 +84,20 @@ def builtin_check_count() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another source tree (src/ and openapi.json, e.g. from git archive main): its suite "
+        "runs in alternate rounds with this one, for a change's before and after",
+    )
     args = parser.parse_args()
-    suite = [suite_round() for _ in range(args.rounds)]
+    suite, baseline = [], []
+    for round_number in range(args.rounds):
+        if args.baseline is not None and round_number % 2:  # which goes first alternates
+            baseline.append(suite_round(args.baseline))
+        suite.append(suite_round())
+        if args.baseline is not None and not round_number % 2:
+            baseline.append(suite_round(args.baseline))
     plain = [plain_round() for _ in range(args.rounds)]
     suite_median = statistics.median(s[0] for s in suite)
     plain_median = statistics.median(p[0] for p in plain)
@@ -97,6 +116,20 @@ def main() -> int:
         f"| plain `st run` | {plain_median:.1f} | {sorted({p[1] for p in plain})} | "
         f"{builtin_check_count()} | n/a |"
     )
+    if baseline:
+        baseline_median = statistics.median(b[0] for b in baseline)
+        codes = sorted({b[1] for b in baseline})
+        print(
+            f"| contract suite, baseline `{args.baseline}` | {baseline_median:.1f} | {codes} | "
+            f"{baseline[0][2]} | {max(b[3] for b in baseline)} |"
+        )
+        print(f"suite / baseline time ratio: {suite_median / baseline_median:.2f}")
+        in_run = statistics.median(s[4] for s in suite)
+        in_run_baseline = statistics.median(b[4] for b in baseline)
+        print(
+            f"in-run seconds (the summaries' own, no start-up), medians: suite {in_run:.1f}, "
+            f"baseline {in_run_baseline:.1f}, ratio {in_run / in_run_baseline:.2f}"
+        )
     print(f"suite / plain time ratio: {suite_median / plain_median:.2f}")
     return 0
 

@@ -17,13 +17,20 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import attrs
 
 PRODUCTION_HOST = "devtune.ai"
 PREFIX = "DEVTUNE_"
+# auto: on, unless another client is seen spending the key; 1/0, true/false, yes/no: on/off.
+ProbeMode = Literal["auto", "on", "off"]
+PROBE_MODES: dict[str, ProbeMode] = {
+    "auto": "auto",
+    **dict.fromkeys(("on", "1", "true", "yes"), "on"),
+    **dict.fromkeys(("off", "0", "false", "no"), "off"),
+}
 PACE_PATTERN = re.compile(r"(\d+)/(\d+(?:\.\d+)?)")
 _DECLARATION = "devtune_contract.setting"
 
@@ -82,11 +89,11 @@ def _flag(variable: str, text: str) -> bool:
     return raw in ("1", "true", "yes")
 
 
-def _switch(variable: str, text: str) -> bool:
-    raw = text.lower()
-    if raw not in ("on", "off", "0", "1", "true", "false", "yes", "no"):
-        raise SettingsError(f"{variable} must be on or off, got {raw!r}")
-    return raw in ("on", "1", "true", "yes")
+def _probe_mode(variable: str, text: str) -> ProbeMode:
+    mode = PROBE_MODES.get(text.lower())
+    if mode is None:
+        raise SettingsError(f"{variable} must be auto, on or off, got {text!r}")
+    return mode
 
 
 def _names(variable: str, text: str) -> tuple[str, ...]:
@@ -101,7 +108,7 @@ TEXT = Kind(lambda variable, text: text, _shown, "TEXT")
 SECONDS = Kind(_number(float), lambda value: f"{value:g}", "SECONDS")
 COUNT = Kind(_number(int), _shown, "N")
 FLAG = Kind(_flag, lambda value: "1" if value else "0", "0|1")
-SWITCH = Kind(_switch, lambda value: "on" if value else "off", "on|off")
+PROBE_MODE = Kind(_probe_mode, str, "auto|on|off")
 NAMES = Kind(_names, lambda value: ",".join(value) or "none", "NAME,...")
 PACE = Kind(lambda variable, text: Pace.parse(text), _shown, "REQUESTS/SECONDS")
 DIRECTORY = Kind(lambda variable, text: Path(text), _shown, "DIR")
@@ -288,9 +295,13 @@ class Settings:
             COUNT,
         ),
     )
-    probe: bool = attrs.field(
-        default=True,
-        metadata=declare("off turns the quota-spending 429 probe off (for a shared key)", SWITCH),
+    probe: ProbeMode = attrs.field(
+        default="auto",
+        metadata=declare(
+            "the quota-spending 429 probe: auto runs it unless another client is seen spending "
+            "the key, on always, off never",
+            PROBE_MODE,
+        ),
     )
     probe_max_requests: int = attrs.field(
         default=200,
@@ -413,7 +424,7 @@ class Settings:
 
     @property
     def probe_enabled(self) -> bool:
-        return self.probe and self.probe_max_requests > 0
+        return self.probe != "off" and self.probe_max_requests > 0
 
     @property
     def junit_path(self) -> Path:

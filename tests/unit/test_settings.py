@@ -120,6 +120,15 @@ def test_the_probe_can_be_turned_off(env: dict[str, str], enabled: bool) -> None
     assert Settings.from_env(env).probe_enabled is enabled
 
 
+@pytest.mark.parametrize(
+    ("value", "mode"),
+    [("", "auto"), ("AUTO", "auto"), ("on", "on"), ("1", "on"), ("off", "off"), ("no", "off")],
+)
+def test_the_probe_is_auto_unless_asked_for_on_or_off(value: str, mode: str) -> None:
+    """``auto`` turns itself off on a shared key; ``on`` is asking for the probe anyway."""
+    assert Settings.from_env({"DEVTUNE_PROBE": value}).probe == mode
+
+
 def test_pace_seed_and_check_selection_are_read() -> None:
     settings = Settings.from_env(
         {
@@ -141,7 +150,7 @@ def test_pace_seed_and_check_selection_are_read() -> None:
     [
         ({"DEVTUNE_PACE": "fast"}, "DEVTUNE_PACE must be REQUESTS/SECONDS"),
         ({"DEVTUNE_PACE": "0/60"}, "DEVTUNE_PACE must be REQUESTS/SECONDS"),
-        ({"DEVTUNE_PROBE": "sometimes"}, "DEVTUNE_PROBE must be on or off"),
+        ({"DEVTUNE_PROBE": "sometimes"}, "DEVTUNE_PROBE must be auto, on or off"),
         ({"DEVTUNE_PROBE_MAX_REQUESTS": "-1"}, "must be 0 or more"),
         ({"DEVTUNE_SEED": "x"}, "DEVTUNE_SEED must be a number"),
         ({**REMOTE, "DEVTUNE_FOREIGN_WEBHOOK_ID": REMOTE["DEVTUNE_WEBHOOK_ID"]}, "another"),
@@ -198,7 +207,7 @@ def test_secrets_are_the_keys_hidden_from_repr_and_without_flags() -> None:
     ("variable", "shown"),
     [
         ("DEVTUNE_REQUEST_TIMEOUT", "10"),
-        ("DEVTUNE_PROBE", "on"),
+        ("DEVTUNE_PROBE", "auto"),
         ("DEVTUNE_REQUIRE_RATE_LIMIT", "0"),
         ("DEVTUNE_SEED", "random"),
         ("DEVTUNE_CHECKS", "all"),

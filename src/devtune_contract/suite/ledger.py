@@ -10,7 +10,11 @@ import attrs
 
 from devtune_contract.suite.outcomes import ANSWERED, NotSent, OutcomeUnknown
 
-Verdict = Literal["pass", "fail", "skip", "n/a"]
+Verdict = Literal["pass", "fail", "error", "skip", "n/a"]
+# A test reports several times (its subtests, the generated requests, before the test itself,
+# which then "passes"): a later verdict replaces an earlier one only when it ranks higher, so
+# the first red one stays, and a skipped subtest is not hidden by the pass that follows.
+RANK: dict[Verdict, int] = {"pass": 0, "n/a": 0, "skip": 1, "fail": 2, "error": 2}
 
 
 @attrs.define
@@ -61,6 +65,8 @@ class Ledger:
     checks: dict[str, CheckTally] = attrs.field(factory=dict)
     scenarios: dict[str, tuple[Verdict, str]] = attrs.field(factory=dict)
     failures: list[FailureRecord] = attrs.field(factory=list)
+    # What the run noticed beyond verdicts (another client spending the key), one line each.
+    remarks: list[str] = attrs.field(factory=list)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def count_response(self, status: int | None, *, could_rotate: bool, probe: bool) -> None:
@@ -87,9 +93,10 @@ class Ledger:
                 tally.first_failure = tally.first_failure or failure
 
     def record_scenario(self, name: str, verdict: Verdict, detail: str = "") -> None:
-        """A test's verdict; a failure stays (a test's subtests report before the test does)."""
+        """A test's verdict, unless an earlier one of the same test ranks as high (:data:`RANK`)."""
         with self._lock:
-            if self.scenarios.get(name, ("pass", ""))[0] != "fail":
+            earlier = self.scenarios.get(name)
+            if earlier is None or RANK[verdict] > RANK[earlier[0]]:
                 self.scenarios[name] = (verdict, detail)
 
     def record_failure(self, failure: FailureRecord) -> None:
@@ -126,6 +133,7 @@ class Ledger:
             "not_sent": self.not_sent,
             "outcomes": self.outcomes(),
             "seconds": round(self.elapsed, 2),
+            "remarks": list(self.remarks),
             "checks": {
                 name: {
                     "verdict": tally.verdict,
@@ -149,9 +157,10 @@ class Ledger:
             detail = f"{tally.applied} of {tally.evaluated} responses applied"
             if tally.failed:
                 detail = f"{tally.failed} of {tally.evaluated} responses: {tally.first_failure}"
-            lines.append(f"  {tally.verdict.upper():4}  check {name:32} {detail}")
+            lines.append(f"  {tally.verdict.upper():5} check {name:32} {detail}")
         for name, (verdict, detail) in sorted(self.scenarios.items()):
-            lines.append(f"  {verdict.upper():4}  test  {name:32} {detail}".rstrip())
+            lines.append(f"  {verdict.upper():5} test  {name:32} {detail}".rstrip())
+        lines += [f"  {remark}" for remark in self.remarks]
         lines.append(
             f"  requests sent: {self.requests} ({self.probe_requests} by the 429 probe) · "
             f"429s seen: {self.rate_limited} · rotations caused: {self.rotations} · "

@@ -51,6 +51,7 @@ class ContractPlugin:
         self._failed: set[str] = set()
         self._deadline: str | None = None
         self._running: pytest.Item | None = None
+        self._first_met: dict[reports.Shown, str] = {}  # a "once" outcome: the test that met it
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -95,6 +96,10 @@ class ContractPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        outcome = reports.send_outcome(call.excinfo.value if call.excinfo else None)
+        if report.failed and outcome is not None and self._met_before(item, report, outcome):
+            self._redact(report)
+            return report
         if report.failed and report.when == "call":
             shaped = self._shape(item, report, _cause(call))
             self._shaped[report.nodeid] = shaped
@@ -121,6 +126,40 @@ class ContractPlugin:
         if shaped is not None:
             report.longrepr = shaped  # type: ignore[assignment]
         self._redact(report)
+
+    def _met_before(
+        self, item: pytest.Item, report: pytest.TestReport, outcome: SendOutcome
+    ) -> bool:
+        """A "once" outcome (:data:`reports.SHOWN_AS`) another test already met: skipped with
+        its reason. The first to meet it is an error in the summary, as in the JUnit."""
+        name = _test_name(report)
+        shown = reports.shown_as(outcome)
+        first = self._first_met.setdefault(shown, name) if shown.once else name
+        if first == name:
+            if shown.junit == "error":
+                headline = self.session.redactor.redact(outcome.headline())
+                self.session.ledger.record_scenario(name, "error", headline)
+            return False
+        reason = f"{outcome.headline()}; reported once, as the error of {first}"
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {reason}")
+        return True
+
+    def _remark_on_the_quota(self, code: int) -> None:
+        remarks = self.session.ledger.remarks
+        shared = self.session.quota.shared()
+        if shared is not None:
+            remarks.append(f"shared key: {shared.line()}")
+        if code == reports.ExitCode.RATE_LIMITED:
+            remarks.append(
+                f"rate limited, not a contract failure (exit code {code}): the key's quota ran "
+                "out before the run did"
+            )
+        if shared is not None or code == reports.ExitCode.RATE_LIMITED:
+            remarks.append(
+                "remedies: a key per pipeline, or DEVTUNE_PACE set to each pipeline's share "
+                "(docs/qa.md, When pipelines share a key)"
+            )
 
     def _shape(
         self, item: pytest.Item, report: pytest.TestReport, cause: BaseException | None
@@ -247,6 +286,7 @@ class ContractPlugin:
             code = session.exitstatus = reports.ExitCode.CONTRACT_FAILED  # not "interrupted"
         if code == pytest.ExitCode.TESTS_FAILED and self._only_rate_limited():
             code = session.exitstatus = reports.ExitCode.RATE_LIMITED
+        self._remark_on_the_quota(code)
         junit = session.config.option.xmlpath or self.session.settings.junit_path
         reports.finalize_junit(Path(junit), set(self._outcomes), code, self.stop_reason)
         summary = self.session.ledger.as_dict(

@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.etree import ElementTree as ET
 
 import attrs
@@ -23,6 +23,13 @@ from devtune_contract.suite import html_report
 # Re-exported: the exit codes were declared here before they moved to a pytest-free module.
 from devtune_contract.suite.exit_codes import OUTCOMES as OUTCOMES
 from devtune_contract.suite.exit_codes import ExitCode as ExitCode
+from devtune_contract.suite.outcomes import (
+    DeadlineReached,
+    NotSent,
+    OutcomeUnknown,
+    RateLimitedBeyondPatience,
+    SendOutcome,
+)
 
 # A test suite's count attributes, and the element a test case has for each.
 JUNIT_OUTCOMES = (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
@@ -32,6 +39,44 @@ MAX_BODY_SHOWN = 2000
 
 def outcome_of(code: int) -> str:
     return OUTCOMES.get(code, "error")
+
+
+@attrs.frozen
+class Shown:
+    """How a run reports a test that ended in one kind of :class:`SendOutcome`.
+
+    ``junit``: a ``<failure>`` says the server was judged and broke the contract, an
+    ``<error>`` that it could not be judged. ``exit_code``: the run's code when every red test
+    of the run met it (the plugin's rule). ``once``: only the first test that
+    meets it is red; later ones are skipped with its reason (the quota stays spent; twenty
+    copies of one line would hide the one that matters).
+    """
+
+    junit: Literal["failure", "error"]
+    exit_code: ExitCode
+    once: bool = False
+
+
+# One row per outcome: the pytest adapter, the JUnit and the exit code all read it from here.
+SHOWN_AS: dict[type[SendOutcome], Shown] = {
+    NotSent: Shown("error", ExitCode.CONTRACT_FAILED),
+    OutcomeUnknown: Shown("error", ExitCode.CONTRACT_FAILED),
+    RateLimitedBeyondPatience: Shown("error", ExitCode.RATE_LIMITED, once=True),
+    DeadlineReached: Shown("error", ExitCode.CONTRACT_FAILED),
+}
+
+
+def shown_as(outcome: SendOutcome) -> Shown:
+    return next(SHOWN_AS[kind] for kind in type(outcome).__mro__ if kind in SHOWN_AS)
+
+
+def send_outcome(error: BaseException | None) -> SendOutcome | None:
+    """The outcome a test ended in, also from inside an exception group (hypothesis makes one)."""
+    if isinstance(error, SendOutcome):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        return next(filter(None, map(send_outcome, error.exceptions)), None)
+    return None
 
 
 def clear(report_dir: Path) -> None:
@@ -115,12 +160,13 @@ class OneLineFailure:
 
 
 def finalize_junit(
-    junit_path: Path, lost_connection: set[str], exit_code: int, reason: str | None = None
+    junit_path: Path, errors: set[str], exit_code: int, reason: str | None = None
 ) -> None:
     """Make the JUnit pytest just wrote say what the run was, to CI dashboards.
 
-    - A test that lost its connection gets an ``<error>`` instead of its ``<failure>``:
-      dashboards tell errors (could not judge) from failures (judged and broken).
+    - A test named in ``errors`` (it lost its connection, or met an outcome :data:`SHOWN_AS`
+      an error) gets ``<error>`` instead of each ``<failure>``: dashboards tell errors (could
+      not judge) from failures (judged and broken).
     - Hypothesis' statistics properties go: they are base64, which no leak check can read,
       and say nothing about the contract.
     - A run that failed without a failing test (no test selected, interrupted, an internal
@@ -134,7 +180,7 @@ def finalize_junit(
     tree = ET.parse(junit_path)  # noqa: S314 (the file pytest just wrote)
     root = tree.getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    _errors_for_lost_connections(root, lost_connection)
+    _errors_not_failures(root, errors)
     _drop_encoded_properties(root)
     if exit_code != ExitCode.PASSED and suites:
         _red_for_a_failed_run(root, suites[0], exit_code, reason)
@@ -143,11 +189,11 @@ def finalize_junit(
     tree.write(junit_path, encoding="utf-8", xml_declaration=True)
 
 
-def _errors_for_lost_connections(root: ET.Element, lost_connection: set[str]) -> None:
+def _errors_not_failures(root: ET.Element, errors: set[str]) -> None:
     for case in root.iter("testcase"):
-        failure = case.find("failure")
-        if failure is not None and case.get("name") in lost_connection:
-            failure.tag = "error"
+        if case.get("name") in errors:
+            for failure in case.findall("failure"):
+                failure.tag = "error"
 
 
 def _drop_encoded_properties(root: ET.Element) -> None:

@@ -29,7 +29,7 @@ from devtune_contract.checks.registry import always
 from devtune_contract.masking import Redactor
 from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
 from devtune_contract.settings import Settings
-from devtune_contract.suite import schemas, transport
+from devtune_contract.suite import quota, schemas, transport
 from devtune_contract.suite.answers import Answer, Failure
 from devtune_contract.suite.exchanges import ExchangeCache
 from devtune_contract.suite.ledger import Ledger
@@ -37,12 +37,12 @@ from devtune_contract.suite.outcomes import (
     DeadlineReached,
     NoCompleteResponse,
     NotSent,
+    RateLimitedBeyondPatience,
     SendOutcome,
 )
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
-from devtune_contract.suite.waiting import Announce, Pacer, seconds_until_reset, wait
+from devtune_contract.suite.waiting import Announce, Pacer, wait
 
-RESET_MARGIN = 0.5
 MAX_RATE_LIMIT_WAITS = 3
 # A request is tried again this many times when it was not sent at all, or, if it cannot rotate
 # anything, after a dropped connection; a request that could rotate is never sent twice.
@@ -88,6 +88,7 @@ class ContractSession:
             settings.max_body_bytes,
             self.ledger.started + settings.deadline,
         )
+        self.quota = quota.QuotaWatch(settings.api_keys())
         self.http = transport.BoundedSession(self.bounds, transport.ca_bundle())
         # The first request that found nobody listening after the run had started: every later
         # test is skipped with this one reason instead of failing the same way.
@@ -218,6 +219,7 @@ class ContractSession:
             response = self._transmit(case, probe=probe, reserved=reserved, call=call)
             reserved = False
             exchange = self.exchanges.view(case, response)  # secrets registered before checks
+            self.quota.observe(exchange.authorization, exchange.status, exchange.headers)
             failures: tuple[Failure, ...] = ()
             if checked:
                 failures = self._checks(
@@ -337,15 +339,21 @@ class ContractSession:
         return tuple(collected)
 
     def _wait_for_reset(self, exchange: Exchange) -> None:
-        delay = seconds_until_reset(exchange.headers.get(RESET, ""), time.time()) + RESET_MARGIN
-        if delay > self.settings.max_reset_wait:
-            self._fail(
-                f"429 asks for a {delay:.0f} s wait, more than DEVTUNE_MAX_RESET_WAIT="
-                f"{self.settings.max_reset_wait:g}"
-            )
-        if self.ledger.elapsed + delay > self.settings.deadline:
-            self._fail("waiting for the rate-limit reset would pass DEVTUNE_DEADLINE")
-        wait(delay, "rate limited (429) until X-RateLimit-Reset", self.announce)
+        """Wait for the reset, or say the quota is spent: patience ran out, not the contract.
+
+        The refusal is raised from this one line whichever test meets it: hypothesis replays a
+        generated test's failing example and must see the same error at the same place.
+        """
+        decision = quota.reset_wait(
+            exchange.headers.get(RESET, ""),
+            time.time(),
+            max_reset_wait=self.settings.max_reset_wait,
+            before_deadline=self.settings.deadline - self.ledger.elapsed,
+        )
+        if isinstance(decision, quota.BeyondPatience):
+            reason = decision.reason(self.quota.shared())
+            raise RateLimitedBeyondPatience(self.redactor.redact(reason))
+        wait(decision.seconds, "rate limited (429) until X-RateLimit-Reset", self.announce)
 
     def _fail(self, message: str) -> NoReturn:
         pytest.fail(self.redactor.redact(message), pytrace=False)
