@@ -146,3 +146,16 @@ def test_the_json_and_the_page_say_the_same_verdict(tmp_path: Path) -> None:
         assert json.loads((tmp_path / SUMMARY_REPORT).read_text())["verdict"] == verdict
         shown = "pass" if verdict == "pass" else "fail"
         assert f'class="verdict {shown}"' in (tmp_path / HTML_REPORT).read_text()
+
+
+def test_a_rate_limited_run_says_what_stopped_it_and_its_remarks() -> None:
+    """Exit 9 is not a broken server: the page says what the code means, and the run's notes."""
+    summary = {
+        **hostile_summary(ExitCode.RATE_LIMITED),
+        "remarks": [f"shared key: another client used 35 requests {MARKUP[0]}"],
+    }
+    page = Page.parse(html_report.render(summary))
+    assert "STOPPED: rate-limited" in page.text
+    assert "beyond DEVTUNE_MAX_RESET_WAIT: the quota is spent" in page.text
+    assert f"another client used 35 requests {MARKUP[0]}" in page.text  # shown, as text
+    page.assert_inert()

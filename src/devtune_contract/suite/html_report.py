@@ -17,6 +17,7 @@ from typing import Any, Literal
 import attrs
 import jinja2
 
+from devtune_contract.suite.exit_codes import EXIT_CODES
 from devtune_contract.suite.ledger import FailureRecord
 
 TEMPLATE = "report.html.jinja"
@@ -56,10 +57,11 @@ def _verdict(summary: Mapping[str, Any]) -> _Verdict:
             "FAIL", "fail", f"The server broke the contract: {failing} failing test(s)."
         )
     outcome = summary.get("outcome", "error")
+    meaning = next((o.meaning for o in EXIT_CODES if o.code == code), "an unknown stop")
     return _Verdict(
         f"STOPPED: {outcome}",
         "fail",
-        f"The run stopped without a verdict on the server (exit code {code}); "
+        f"The run stopped without a verdict on the server (exit code {code}: {meaning}); "
         "what it judged before stopping is below.",
     )
 
@@ -119,6 +121,7 @@ def render(summary: Mapping[str, Any]) -> str:
     return _template().render(
         verdict=_verdict(summary),
         reason=summary.get("reason"),
+        remarks=summary.get("remarks", []),
         target=summary.get("target"),
         seed=summary.get("seed"),
         timestamp=summary.get("timestamp", ""),
