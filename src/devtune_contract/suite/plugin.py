@@ -24,7 +24,6 @@ import pytest
 
 from devtune_contract.suite import fixtures, reports
 from devtune_contract.suite.answers import ContractFailure
-from devtune_contract.suite.interrupts import Interrupts
 from devtune_contract.suite.ledger import FailureRecord
 from devtune_contract.suite.outcomes import DeadlineReached, RateLimitedBeyondPatience, SendOutcome
 from devtune_contract.suite.session import ContractSession
@@ -42,9 +41,8 @@ def _order(item: pytest.Item) -> int:
 
 
 class ContractPlugin:
-    def __init__(self, session: ContractSession, interrupts: Interrupts | None = None) -> None:
+    def __init__(self, session: ContractSession) -> None:
         self.session = session
-        self.interrupts = interrupts
         self._shaped: dict[str, reports.OneLineFailure] = {}
         # JUnit test-case names whose request got no answer, and what came of it instead.
         self._outcomes: dict[str, SendOutcome] = {}
@@ -83,6 +81,9 @@ class ContractPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._running = item
         self.session.forget_last_answer()
+        interrupted = self.session.interrupts and self.session.interrupts.reason
+        if interrupted:  # a test caught the signal's KeyboardInterrupt: stop the whole run here
+            pytest.exit(interrupted, returncode=pytest.ExitCode.INTERRUPTED)
         gone = self.session.gone
         if gone is not None:
             pytest.skip(f"the server stopped answering: {gone.name}: {gone.reason}")
@@ -257,8 +258,9 @@ class ContractPlugin:
     @property
     def stop_reason(self) -> str | None:
         """Why the run stopped early (a signal, the deadline), for the JUnit and the summary."""
-        if self.interrupts is not None and self.interrupts.reason is not None:
-            return self.interrupts.reason
+        interrupts = self.session.interrupts
+        if interrupts is not None and interrupts.reason is not None:
+            return interrupts.reason
         return self._deadline
 
     def _scenario_name(self, report: pytest.TestReport) -> str:

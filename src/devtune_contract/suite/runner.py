@@ -72,7 +72,9 @@ def _run(settings: Settings, pytest_args: Sequence[str], interrupts: Interrupts)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
     print(f"DevTune contract suite against {settings.base_url} (DEVTUNE_SEED={seed})")
     try:
-        session = ContractSession(settings, Redactor(settings.api_keys()), seed=seed)
+        session = ContractSession(
+            settings, Redactor(settings.api_keys()), seed=seed, interrupts=interrupts
+        )
     except SettingsError as error:
         return stop(settings.report_dir, ExitCode.BAD_SETTINGS, str(error), seed=seed)
     try:
@@ -112,7 +114,7 @@ def _run(settings: Settings, pytest_args: Sequence[str], interrupts: Interrupts)
         *pytest_args,
         str(directory),
     ]
-    code = int(pytest.main(arguments, plugins=[ContractPlugin(session, interrupts)]))
+    code = int(pytest.main(arguments, plugins=[ContractPlugin(session)]))
     if not settings.summary_path.exists():  # pytest stopped before its session (bad arguments)
         message = f"pytest stopped before the tests with exit code {code}: see its output"
         reports.write_stopped(settings.report_dir, code, message, summary={"seed": seed})

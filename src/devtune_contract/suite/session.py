@@ -32,6 +32,7 @@ from devtune_contract.settings import Settings
 from devtune_contract.suite import quota, schemas, transport
 from devtune_contract.suite.answers import Answer, Failure
 from devtune_contract.suite.exchanges import ExchangeCache
+from devtune_contract.suite.interrupts import Interrupts
 from devtune_contract.suite.ledger import Ledger
 from devtune_contract.suite.outcomes import (
     DeadlineReached,
@@ -74,11 +75,13 @@ class ContractSession:
         *,
         seed: int,
         announce: Announce = print,
+        interrupts: Interrupts | None = None,
     ) -> None:
         self.settings = settings
         self.redactor = redactor
         self.seed = seed
         self.announce = announce
+        self.interrupts = interrupts
         self.run = RunState(settings=settings)
         self.ledger = Ledger(seed=seed)
         self.cap = RotationCap(settings.max_rotations)
@@ -215,6 +218,7 @@ class ContractSession:
         Raises a :class:`~devtune_contract.suite.outcomes.SendOutcome` when no answer came.
         """
         for _ in range(MAX_RATE_LIMIT_WAITS + 1):
+            self._check_interrupted()
             self._check_deadline()
             response = self._transmit(case, probe=probe, reserved=reserved, call=call)
             reserved = False
@@ -234,6 +238,13 @@ class ContractSession:
                 return answer
             self._wait_for_reset(exchange)
         self._fail(f"still rate limited after waiting {MAX_RATE_LIMIT_WAITS} times for the reset")
+
+    def _check_interrupted(self) -> None:
+        """After SIGTERM or SIGINT nothing more is sent, even where a caller (hypothesis, a
+        thread of the burst) caught the first ``KeyboardInterrupt``."""
+        reason = None if self.interrupts is None else self.interrupts.reason
+        if reason is not None:
+            raise KeyboardInterrupt(reason)
 
     def _check_deadline(self) -> None:
         if self.ledger.elapsed > self.settings.deadline:
