@@ -13,6 +13,8 @@ from xml.etree import ElementTree as ET
 
 import attrs
 
+from devtune_contract.suite.ledger import RED
+
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_TIMEOUT = 300
 
@@ -25,12 +27,12 @@ class SuiteRun:
     reports: str  # every report file's text, for leak checks
 
     def failed_names(self) -> set[str]:
-        """Checks and scenario tests (without parameters) that failed."""
-        checks = {n for n, c in self.summary.get("checks", {}).items() if c["verdict"] == "fail"}
+        """Checks and scenario tests (without parameters) that failed or ended in an error."""
+        checks = {n for n, c in self.summary.get("checks", {}).items() if c["verdict"] in RED}
         tests = {
             n.split("[")[0]
             for n, s in self.summary.get("scenarios", {}).items()
-            if s["verdict"] == "fail"
+            if s["verdict"] in RED
         }
         return checks | tests
 

@@ -92,7 +92,7 @@ def test_a_lost_rotation_is_never_resent_and_counts(
     assert made <= 3, f"the server rotated {made} times under DEVTUNE_MAX_ROTATIONS=3"
     assert run.returncode == 1
     rotation = run.summary["scenarios"]["test_rotation_returns_a_new_secret_each_time"]
-    assert rotation["verdict"] == "fail"
+    assert rotation["verdict"] == "error"  # the network failed: not judged, not passed
     assert rotation["detail"].startswith("sent, outcome unknown: ")
     assert "secret may have rotated: counted against DEVTUNE_MAX_ROTATIONS" in rotation["detail"]
     assert run.summary["lost_responses"] == 1

@@ -28,6 +28,7 @@ from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
 from devtune_contract.suite import scenarios
 from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.suite.ledger import RED
 from devtune_contract.suite.schemas import builtin_checks
 
 
@@ -71,7 +72,7 @@ def test_suite_catches_broken_variant(
         details = [
             s["detail"]
             for name, s in run.summary["scenarios"].items()
-            if name.split("[")[0] == fault.headline.scenario.name and s["verdict"] == "fail"
+            if name.split("[")[0] == fault.headline.scenario.name and s["verdict"] in RED
         ]
         assert any(detail.startswith(fault.headline.starts) for detail in details), (
             f"{fault.name}: {fault.headline.scenario.name} does not start with "

@@ -15,6 +15,8 @@ Verdict = Literal["pass", "fail", "error", "skip", "n/a"]
 # which then "passes"): a later verdict replaces an earlier one only when it ranks higher, so
 # the first red one stays, and a skipped subtest is not hidden by the pass that follows.
 RANK: dict[Verdict, int] = {"pass": 0, "n/a": 0, "skip": 1, "fail": 2, "error": 2}
+# What makes a run red: the server broke the contract (fail) or could not be judged (error).
+RED: frozenset[Verdict] = frozenset(v for v, rank in RANK.items() if rank == max(RANK.values()))
 
 
 @attrs.define
