@@ -42,10 +42,3 @@ def fences(text: str) -> list[Fence]:
 def without_fences(text: str) -> str:
     """The page's prose: every fenced block replaced by nothing, line count kept."""
     return FENCE.sub(lambda match: "\n" * match.group(0).count("\n"), text)
-
-
-def section(text: str, heading: str) -> str:
-    """From ``heading`` (a ``## `` line) to the next ``## `` heading or the end."""
-    start = text.index(heading)
-    end = text.find("\n## ", start + len(heading))
-    return text[start : end if end != -1 else len(text)]

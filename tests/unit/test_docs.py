@@ -411,3 +411,44 @@ def test_the_readme_links_every_guide() -> None:
     linked = {target.partition("#")[0] for target in links(README.read_text())}
     guides = {page_name(page) for page in doc_pages() if page != README}
     assert guides <= linked
+
+
+LAYOUT_START = "openapi.json "
+DESCRIPTION_COLUMN = 20  # a line indented this far continues the description above it
+
+
+def layout_paths(layout: str) -> list[str]:
+    """The paths a layout block names: an entry per line, indented two spaces per folder."""
+    parents: list[str] = []
+    paths = []
+    for line in layout.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if not line.strip() or indent >= DESCRIPTION_COLUMN:
+            continue
+        entry = re.split(r"\s{2,}", line.strip())[0]
+        parents = parents[: indent // 2]
+        for name in entry.split(", "):
+            paths.append("".join(parents) + name)
+        parents.append(entry if entry.endswith("/") else "")
+    return paths
+
+
+def test_the_readmes_layout_names_what_is_there() -> None:
+    (layout,) = [f.code for f in fences(README.read_text()) if f.code.startswith(LAYOUT_START)]
+    paths = layout_paths(layout)
+    missing = [path for path in paths if not list(ROOT.glob(path.rstrip("/")))]
+    assert not missing, f"the README's layout names what does not exist: {missing}"
+    for needed in ("src/devtune_contract/testing/", "src/devtune_contract/drift/", "docs/"):
+        assert needed in paths
+
+
+def test_layout_entries_nest_by_indentation() -> None:
+    layout = (
+        "a/           x\n"
+        "  b.py, c.py   y\n"
+        "                       more of y\n"
+        "  d/         z\n"
+        "    e.py     w\n"
+        "f.py         v\n"
+    )
+    assert layout_paths(layout) == ["a/", "a/b.py", "a/c.py", "a/d/", "a/d/e.py", "f.py"]
