@@ -37,7 +37,8 @@ VISIBLE_PREFIX = 4
 MIN_MASKED_LENGTH = 8
 _KNOWN_PREFIXES = (API_KEY_PREFIX, WEBHOOK_SECRET_PREFIX)
 
-# What "looks like a secret" means; README.md ("Masking") states the same numbers.
+# What "looks like a secret" means; docs/contributing.md ("The masking rule") states the same
+# numbers.
 MIN_SECRET_LENGTH = 20
 MIN_ESTIMATED_BITS = 80
 # Below this a token repeats a few characters ("a1a1a1…", "0000…"): a pattern, not a secret.

@@ -1,10 +1,10 @@
-"""Every Python block of the consumer docs type-checks under ``mypy --strict`` and runs for real.
+"""Every Python block of the docs type-checks under ``mypy --strict`` and runs for real.
 
-The blocks come from ``docs/consumers.md`` ("Using the client" and "Testing your code that
-rotates secrets") and from the generated package's README. All are type-checked in one mypy run
-(one file per block). Client blocks run as scripts against a fresh reference server with only
-the ``DEVTUNE_*`` variables to go on; testing blocks are pytest modules and run under pytest
-with the testing kit's plugin, as a consumer runs them. So the docs cannot drift from the code.
+The blocks come from README.md, every guide under ``docs/`` and the generated package's README.
+All are type-checked in one mypy run (one file per block). A block that defines tests is a
+pytest module and runs under pytest with the testing kit's plugin, as a consumer runs it; any
+other block runs as a script against a fresh reference server with only the ``DEVTUNE_*``
+variables to go on. So the docs cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -18,18 +18,15 @@ from pathlib import Path
 import attrs
 import pytest
 from consumer_pytest import run_consumer_pytest
+from doc_pages import ROOT, doc_pages, fences, page_name
 
 from devtune_contract.suite.embedded import EmbeddedServer
 
 # Each test here runs the whole suite, a build or a type check: seconds each.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
-
-
-CONSUMERS = ROOT / "docs" / "consumers.md"
-TESTING_SECTION = "## Testing your code that rotates secrets"
+PACKAGE_README = ROOT / "generated/devtune-api-client/README.md"
+DEFINES_TESTS = re.compile(r"^(?:async )?def test_", re.MULTILINE)
 
 
 @attrs.frozen
@@ -37,30 +34,21 @@ class Block:
     source: str
     index: int
     code: str
-    runs_under_pytest: bool = False
+
+    @property
+    def runs_under_pytest(self) -> bool:
+        return DEFINES_TESTS.search(self.code) is not None
 
     @property
     def file_name(self) -> str:
         return f"{re.sub(r'[^a-z]+', '_', self.source.lower())}_{self.index}.py"
 
 
-def section(text: str, heading: str) -> str:
-    start = text.index(heading)
-    end = text.find("\n## ", start + len(heading))
-    return text[start : end if end != -1 else len(text)]
-
-
 def readme_blocks() -> list[Block]:
-    guide = CONSUMERS.read_text()
-    sources = {
-        "consumers guide": section(guide, "## Using the client"),
-        "package README": (ROOT / "generated/devtune-api-client/README.md").read_text(),
-        "consumers testing": section(guide, TESTING_SECTION),
-    }
     return [
-        Block(name, index, code, runs_under_pytest=name == "consumers testing")
-        for name, text in sources.items()
-        for index, code in enumerate(PYTHON_BLOCK.findall(text))
+        Block(page_name(page), index, fence.code)
+        for page in (*doc_pages(), PACKAGE_README)
+        for index, fence in enumerate(f for f in fences(page.read_text()) if f.language == "python")
     ]
 
 
@@ -74,13 +62,15 @@ TEST_PARAMS = [p for p, block in zip(BLOCK_PARAMS, BLOCKS, strict=True) if block
 
 def test_every_source_has_python_examples() -> None:
     sources = {block.source for block in BLOCKS}
-    assert sources == {"consumers guide", "package README", "consumers testing"}
+    assert {"docs/consumers.md", page_name(PACKAGE_README)} <= sources
     assert len(BLOCKS) >= 7
     assert TEST_PARAMS
+    assert len(SCRIPT_PARAMS) >= 2
 
 
-def test_the_readme_points_at_the_consumers_guide() -> None:
-    assert "docs/consumers.md" in section((ROOT / "README.md").read_text(), "## Using the client")
+def test_a_block_that_defines_tests_runs_under_pytest() -> None:
+    assert Block("x", 0, "import os\n\n\ndef test_it() -> None:\n    pass\n").runs_under_pytest
+    assert not Block("x", 0, "def main() -> None:\n    test_it()\n").runs_under_pytest
 
 
 @pytest.fixture(scope="module")

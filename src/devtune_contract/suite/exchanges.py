@@ -73,8 +73,8 @@ class ExchangeCache:
         """Hand the redactor the returned secret and every secret-looking body or header value,
         plus, in a success, every body value that could be an encoded secret at all.
 
-        What "secret-looking" means is :meth:`Redactor.scan`'s rule (README: Masking); ids are
-        canonical UUIDs, which neither rule registers.
+        What "secret-looking" means is :meth:`Redactor.scan`'s rule (docs/contributing.md: The
+        masking rule); ids are canonical UUIDs, which neither rule registers.
         """
         self._redactor.add(returned_secret(exchange))
         self._redactor.scan(exchange.parsed_body)
