@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from devtune_contract.constants import HTML_REPORT, JUNIT_REPORT, SUMMARY_REPORT
+
 PRODUCTION_HOST = "devtune.ai"
 PREFIX = "DEVTUNE_"
 # auto: on, unless another client is seen spending the key; 1/0, true/false, yes/no: on/off.
@@ -368,7 +370,7 @@ class Settings:
     report_dir: Path = attrs.field(
         default=Path("reports"),
         metadata=declare(
-            "where contract-junit.xml, contract-summary.json and contract-report.html go "
+            f"where {JUNIT_REPORT}, {SUMMARY_REPORT} and {HTML_REPORT} go "
             "(even when other settings are bad)",
             DIRECTORY,
         ),
@@ -428,11 +430,11 @@ class Settings:
 
     @property
     def junit_path(self) -> Path:
-        return self.report_dir / "contract-junit.xml"
+        return self.report_dir / JUNIT_REPORT
 
     @property
     def summary_path(self) -> Path:
-        return self.report_dir / "contract-summary.json"
+        return self.report_dir / SUMMARY_REPORT
 
     def api_keys(self) -> tuple[str, ...]:
         """Every configured API key (write and read-only), for the redactor and echo checks."""
