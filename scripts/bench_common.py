@@ -10,7 +10,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+
+from devtune_contract.closing import Closing
 
 STARTUP_TIMEOUT = 20.0
 
@@ -53,7 +54,7 @@ def wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: f
     return True
 
 
-class ServerProcess:
+class ServerProcess(Closing):
     """``devtune-contract serve`` on a free loopback port, in its own process (its own core)."""
 
     def __init__(self, *options: str) -> None:
@@ -88,14 +89,3 @@ class ServerProcess:
         self._process.terminate()
         self._process.wait(timeout=10)
         self._directory.cleanup()
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -36,10 +36,11 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 import attrs
 from bench_common import ServerProcess, free_port, hardware_line, wait_until_listening
+
+from devtune_contract.closing import Closing
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (8, 32)
@@ -156,7 +157,7 @@ def raw_post(path: str, key: str) -> bytes:
 # --- Prism --------------------------------------------------------------------------------
 
 
-class PrismProcess:
+class PrismProcess(Closing):
     """Prism's mock of openapi.json on a free loopback port (its own process group)."""
 
     def __init__(self) -> None:
@@ -175,17 +176,6 @@ class PrismProcess:
         if self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)
             self._process.wait(timeout=10)
-
-    def __enter__(self) -> PrismProcess:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # --- the header flood ---------------------------------------------------------------------

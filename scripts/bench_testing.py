@@ -45,7 +45,7 @@ async def app(scope, receive, send):
     pass
 server = RunningServer(app)
 print(time.perf_counter() - start)
-server.stop()
+server.close()
 """
 
 

@@ -37,7 +37,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
     policy, config, wrap = request.param
     server = EmbeddedServer(config, policy=recording(policy))
     if wrap is not None:
-        server.server.stop()
+        server.server.close()
         server.server = RunningServer(wrap(create_app(server.policy)))
     yield server
     server.close()

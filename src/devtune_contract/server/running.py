@@ -13,12 +13,12 @@ import socket
 import sys
 import threading
 import time
-from types import TracebackType
 from typing import Any
 
 import attrs
 import uvicorn
 
+from devtune_contract.closing import Closing
 from devtune_contract.server.app import API_PREFIX, ASGIApp
 from devtune_contract.server.protocol import ConnectionLimits, guarded_protocol
 
@@ -98,7 +98,7 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-class RunningServer:
+class RunningServer(Closing):
     """A started uvicorn server; use as a context manager or call :meth:`stop`."""
 
     def __init__(self, app: ASGIApp, port: int = 0, limits: ConnectionLimits | None = None) -> None:
@@ -125,18 +125,7 @@ class RunningServer:
     def base_url(self) -> str:
         return self.origin + API_PREFIX
 
-    def stop(self) -> None:
+    def close(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
         self._socket.close()
-
-    def __enter__(self) -> RunningServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -89,6 +89,6 @@ class EmbeddedServer:
         }
 
     def close(self) -> None:
-        self.server.stop()
+        self.server.close()
         self.store.close()
         shutil.rmtree(self._directory, ignore_errors=True)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 import attrs
 
+from devtune_contract.closing import Closing
 from devtune_contract.server.policy import ServerConfig
 from devtune_contract.server.ratelimit import RateLimiter
 from devtune_contract.suite.embedded import EmbeddedServer
 from devtune_contract.testing.faults import Fault, FaultInjectingPolicy, FaultName
 
 
-class DevTuneServer:
+class DevTuneServer(Closing):
     """The reference server on 127.0.0.1, with a fresh SQLite database and the demo data.
 
     Starts on construction (use it as a context manager, or call :meth:`close`) and serves
@@ -113,14 +111,3 @@ class DevTuneServer:
 
     def close(self) -> None:
         self._embedded.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
