@@ -71,20 +71,15 @@ def expected(text: str) -> list[tuple[str, str]]:
     return [(level, rule)]
 
 
+@pytest.mark.parametrize("direction", ["forward", "reverse"])
 @pytest.mark.parametrize("position", POSITIONS)
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_forward(case: dict[str, Any], position: str) -> None:
+def test_a_change_and_its_reverse(case: dict[str, Any], position: str, direction: str) -> None:
+    """``forward``: before -> after; ``reverse``: the same change undone, after -> before."""
     side = POSITIONS[position]
-    changes = found(document(case["before"], position), document(case["after"], position))
-    assert changes == expected(case["forward"][side])
-
-
-@pytest.mark.parametrize("position", POSITIONS)
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_reverse(case: dict[str, Any], position: str) -> None:
-    side = POSITIONS[position]
-    changes = found(document(case["after"], position), document(case["before"], position))
-    assert changes == expected(case["reverse"][side])
+    base, upstream = (case["before"], case["after"])[:: 1 if direction == "forward" else -1]
+    changes = found(document(base, position), document(upstream, position))
+    assert changes == expected(case[direction][side])
 
 
 def test_every_schema_rule_has_a_fixture() -> None:
