@@ -67,9 +67,9 @@ def test_a_run_red_only_from_rate_limits_exits_9_in_the_adapter() -> None:
     plugin = ContractPlugin(SimpleNamespace())  # type: ignore[arg-type]
     plugin._failed = {"a", "b"}
     plugin._outcomes = {"a": RateLimitedBeyondPatience("wait"), "b": RateLimitedBeyondPatience("w")}
-    assert plugin._only_rate_limited()
+    assert plugin._exit_code_of_the_outcomes() == 9
     plugin._outcomes["b"] = NotSent("refused")
-    assert not plugin._only_rate_limited()
+    assert plugin._exit_code_of_the_outcomes() != 9
     plugin._failed.add("c")  # a contract failure besides
     plugin._outcomes["b"] = RateLimitedBeyondPatience("w")
-    assert not plugin._only_rate_limited()
+    assert plugin._exit_code_of_the_outcomes() is None

@@ -25,7 +25,7 @@ import pytest
 from devtune_contract.suite import fixtures, reports
 from devtune_contract.suite.answers import ContractFailure
 from devtune_contract.suite.ledger import FailureRecord
-from devtune_contract.suite.outcomes import DeadlineReached, RateLimitedBeyondPatience, SendOutcome
+from devtune_contract.suite.outcomes import DeadlineReached, SendOutcome
 from devtune_contract.suite.session import ContractSession
 
 EXHAUSTS_QUOTA = "exhausts_quota"
@@ -286,8 +286,9 @@ class ContractPlugin:
         code = int(exitstatus)
         if self._deadline is not None and self.stop_reason == self._deadline:
             code = session.exitstatus = reports.ExitCode.CONTRACT_FAILED  # not "interrupted"
-        if code == pytest.ExitCode.TESTS_FAILED and self._only_rate_limited():
-            code = session.exitstatus = reports.ExitCode.RATE_LIMITED
+        shared = self._exit_code_of_the_outcomes()
+        if code == pytest.ExitCode.TESTS_FAILED and shared is not None:
+            code = session.exitstatus = shared
         self._remark_on_the_quota(code)
         junit = session.config.option.xmlpath or self.session.settings.junit_path
         reports.finalize_junit(Path(junit), set(self._outcomes), code, self.stop_reason)
@@ -296,11 +297,19 @@ class ContractPlugin:
         )
         reports.write_summary(self.session.settings.report_dir, summary)
 
-    def _only_rate_limited(self) -> bool:
-        """Every red test ran out of patience with a documented 429; nothing else broke."""
-        return bool(self._failed) and all(
-            isinstance(self._outcomes.get(name), RateLimitedBeyondPatience) for name in self._failed
-        )
+    def _exit_code_of_the_outcomes(self) -> int | None:
+        """The exit code :data:`reports.SHOWN_AS` gives the outcome every red test ended in
+        (9 when each ran out of patience with a documented 429); ``None`` when a red test broke
+        the contract or the outcomes' codes differ."""
+        if not self._failed:
+            return None
+        codes = set()
+        for name in self._failed:
+            outcome = self._outcomes.get(name)
+            if outcome is None:
+                return None
+            codes.add(reports.shown_as(outcome).exit_code)
+        return codes.pop() if len(codes) == 1 else None
 
 
 def _test_name(report: pytest.TestReport) -> str:
