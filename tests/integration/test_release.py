@@ -2,8 +2,11 @@
 
 The isolated install is what ``pipx install "devtune-contract[suite]"`` makes: a virtual
 environment of its own, holding the wheel built from this checkout and its dependencies,
-run from a directory with no checkout in it. uv installs it from its cache (``--offline``),
-which the tox env's own install filled, so the test needs no network.
+run from a directory with no checkout in it. The test needs no network (``--offline``): the
+dependencies come from uv's cache, which the tox env's install from ``uv.lock`` filled. They are
+installed by the URLs ``uv.lock`` records (exported as a pylock.toml), because a lock install
+caches wheels but not the index pages a fresh resolution would read; the wheel's own ranges then
+have to be met by what is there.
 """
 
 from __future__ import annotations
@@ -71,7 +74,15 @@ def test_check_runs_from_an_isolated_install_of_the_wheel(tmp_path: Path) -> Non
     venv = tmp_path / "pipx-like"
     uv("venv", "--quiet", "--python", sys.executable, str(venv))
     python = str(venv / "bin" / "python")
-    uv("pip", "install", "--offline", "--quiet", "--python", python, f"{wheel}[suite]")
+    locked = tmp_path / "pylock.toml"
+    uv(
+        *("export", "--frozen", "--quiet", "--format", "pylock.toml", "--extra", "suite"),
+        *("--no-dev", "--no-emit-workspace", "--output-file", str(locked)),
+        cwd=ROOT,
+    )
+    install = ("pip", "install", "--offline", "--quiet", "--compile-bytecode", "--python", python)
+    uv(*install, "--requirements", str(locked))
+    uv(*install, f"{wheel}[suite]")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVTUNE_", "PYTHON"))}
