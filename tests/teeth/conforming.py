@@ -54,8 +54,8 @@ register(
 register(
     Variant(
         "small-quota",
-        "25 requests per 15 s: the suite waits for resets",
-        config=ServerConfig(rate_limit=25, rate_window=15),
+        "25 requests per 4 s: the suite waits for a reset seven times over",
+        config=ServerConfig(rate_limit=25, rate_window=4),
     )
 )
 register(
