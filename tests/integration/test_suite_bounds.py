@@ -36,14 +36,19 @@ def through(server: EmbeddedServer, gateway: Gateway, **extra: str) -> dict[str,
 
 
 def run_misbehaving(
-    server: EmbeddedServer, tmp_path: Path, misbehaviour: Misbehaviour, **extra: str
+    server: EmbeddedServer,
+    tmp_path: Path,
+    misbehaviour: Misbehaviour,
+    *args: str,
+    **extra: str,
 ) -> SuiteRun:
-    """The suite through a gateway that sends every rotation's 200 by ``misbehaviour``; the
-    whole run must end within :data:`RUN_BOUND`."""
+    """The suite (with pytest ``args``) through a gateway that sends every rotation's 200 by
+    ``misbehaviour``; the whole run must end within :data:`RUN_BOUND`."""
     gateway = Gateway(server.server.port, respond=Rotations(misbehaviour))
     started = time.monotonic()
     try:
-        run = run_suite(through(server, gateway, DEVTUNE_PROBE="off", **extra), tmp_path)
+        environment = through(server, gateway, DEVTUNE_PROBE="off", **extra)
+        run = run_suite(environment, tmp_path, *args)
     finally:
         gateway.close()
     assert time.monotonic() - started < RUN_BOUND
@@ -112,12 +117,22 @@ def test_a_server_that_stops_listening_is_said_once_and_costs_no_rotation(
 def test_the_deadline_abandons_the_request_in_flight(
     server: EmbeddedServer, tmp_path: Path
 ) -> None:
-    """Was: DEVTUNE_DEADLINE was looked at only before a request, never during one."""
+    """Was: DEVTUNE_DEADLINE was looked at only before a request, never during one.
+
+    The run's first rotation comes right after the preflight, and its endless body holds it
+    until the deadline."""
     run = run_misbehaving(
-        server, tmp_path, endless, DEVTUNE_REQUEST_TIMEOUT="120", DEVTUNE_DEADLINE="15"
+        server,
+        tmp_path,
+        endless,
+        *("-k", "test_rotation_returns_a_new_secret_each_time"),
+        DEVTUNE_REQUEST_TIMEOUT="120",
+        DEVTUNE_DEADLINE="5",
     )
     assert "stopped: deadline: " in run.output
     assert run.summary["reason"].startswith("deadline: ")
+    assert run.summary["reason"].endswith("the request in flight was abandoned")
+    assert run.summary["lost_responses"] == 1
     assert any(m.startswith("deadline: ") for m in junit_messages(tmp_path, "error"))
 
 
