@@ -24,6 +24,10 @@ from devtune_contract.server.protocol import ConnectionLimits, guarded_protocol
 
 LOOPBACK = "127.0.0.1"
 STARTUP_TIMEOUT = 10.0
+# How long closing a RunningServer waits for responses still in flight before cancelling them:
+# its owner is done with it, so what is still running is a request the owner abandoned (a
+# hanging fault, a body that never ends), and waiting longer only delays the owner.
+SHUTDOWN_GRACE = 0.5
 SPARE_DESCRIPTORS = 64  # for the listening socket, the database files and logging
 MAX_LOGGED_PATH = 200
 
@@ -106,7 +110,9 @@ class RunningServer(Closing):
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((LOOPBACK, port))
         self.port: int = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(server_config(app, limits))
+        self._server = uvicorn.Server(
+            server_config(app, limits, timeout_graceful_shutdown=SHUTDOWN_GRACE)
+        )
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )
