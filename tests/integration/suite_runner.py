@@ -1,22 +1,43 @@
-"""Run the contract suite as QA does (``devtune-contract check``), in a subprocess."""
+"""Run the contract suite as QA does (``devtune-contract check``), in a process of its own.
+
+Well over a hundred tests each run the whole suite, and a third of a run's time was Python
+importing schemathesis, hypothesis and pytest. So each run is a child forked from a
+``multiprocessing`` fork server that imported them once: a process of its own, with its own
+environment, working directory, output files and exit code, entering :func:`cli.main` as the
+``devtune-contract`` script does. Where the process start itself is under test (signals, the
+isolated install) the tests start the real command.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import attrs
 
+from devtune_contract import cli
 from devtune_contract.suite.ledger import RED
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_TIMEOUT = 300
+# What every run imports before its first request: the fork server imports it once.
+PRELOADED = (
+    "devtune_contract.cli",
+    "devtune_contract.check_command",
+    "devtune_contract.suite.runner",
+    "schemathesis.specs.openapi.schemas",
+)
+_FORKED = multiprocessing.get_context("forkserver")
+_FORKED.set_forkserver_preload(list(PRELOADED))
 
 
 @attrs.frozen
@@ -44,21 +65,60 @@ def run_suite(
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVTUNE_") and k not in unset}
     env.update(environment)
     env["DEVTUNE_REPORT_DIR"] = str(report_dir)
-    command = [sys.executable, "-m", "devtune_contract.cli", "check", *args]
-    result = subprocess.run(  # noqa: S603
-        command,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT,
-        check=False,
-    )
-    assert_junit_tells_the_truth(report_dir / "contract-junit.xml", result.returncode)
+    with tempfile.TemporaryDirectory(prefix="devtune-check-") as directory:
+        stdout, stderr = Path(directory, "stdout"), Path(directory, "stderr")
+        stdout.touch()
+        stderr.touch()  # a process that dies before it opens them still has said nothing
+        returncode = run_check(["check", *args], env, stdout, stderr)
+        output = stdout.read_text(errors="replace") + stderr.read_text(errors="replace")
+    assert_junit_tells_the_truth(report_dir / "contract-junit.xml", returncode)
     summary_file = report_dir / "contract-summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     reports = "\n".join(p.read_text(errors="replace") for p in sorted(report_dir.glob("*")))
-    return SuiteRun(result.returncode, result.stdout + result.stderr, summary, reports)
+    return SuiteRun(returncode, output, summary, reports)
+
+
+def run_check(argv: Sequence[str], env: Mapping[str, str], stdout: Path, stderr: Path) -> int:
+    """``devtune-contract *argv`` in a forked process: its exit code, its output in the files.
+
+    Raises :class:`subprocess.TimeoutExpired` after :data:`SUITE_TIMEOUT`, as ``subprocess.run``
+    would, having killed the process.
+    """
+    process = _FORKED.Process(target=_check_process, args=(list(argv), dict(env), stdout, stderr))
+    process.start()
+    process.join(SUITE_TIMEOUT)
+    if process.exitcode is None:
+        process.kill()
+        process.join()
+        raise subprocess.TimeoutExpired(["devtune-contract", *argv], SUITE_TIMEOUT)
+    return process.exitcode
+
+
+def _check_process(argv: list[str], env: dict[str, str], stdout: Path, stderr: Path) -> None:
+    """The forked process: what ``python -m devtune_contract.cli`` would be, from ``cwd=ROOT``.
+
+    The standard streams are the files, at the descriptor level (what pytest and the suite
+    write to ``sys.__stdout__`` lands there too); ``atexit`` runs, since ``os._exit`` ends a
+    forked process and would skip it.
+    """
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(ROOT)
+    sys.argv = [cli.__file__, *argv]
+    for descriptor, path in ((1, stdout), (2, stderr)):
+        file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(file, descriptor)
+        os.close(file)
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    try:
+        code = cli.main(argv)
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def assert_junit_tells_the_truth(junit: Path, returncode: int) -> None:
