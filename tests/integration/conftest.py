@@ -1,5 +1,7 @@
-"""Shared fixtures, and how many broken server variants the contract suite caught."""
+"""Shared fixtures, how many broken server variants the contract suite caught, and how many
+pytest-xdist workers ``-n auto`` starts."""
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,3 +42,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"teeth: the suite caught {caught} of {len(_variants)} broken server variants"
         )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """One worker more than there are cores for ``-n auto``: many of these tests spend seconds
+    waiting on a timeout or a rate-limit window, which leaves a core idle (measured in
+    BENCHMARKS.md). ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1

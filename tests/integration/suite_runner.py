@@ -97,9 +97,9 @@ def run_check(argv: Sequence[str], env: Mapping[str, str], stdout: Path, stderr:
 def _check_process(argv: list[str], env: dict[str, str], stdout: Path, stderr: Path) -> None:
     """The forked process: what ``python -m devtune_contract.cli`` would be, from ``cwd=ROOT``.
 
-    The standard streams are the files, at the descriptor level (what pytest and the suite
-    write to ``sys.__stdout__`` lands there too); ``atexit`` runs, since ``os._exit`` ends a
-    forked process and would skip it.
+    The standard streams are the files at the descriptor level, so what pytest writes to the
+    descriptors or to ``sys.__stdout__`` lands there too. ``atexit`` handlers run as at a normal
+    exit, which the ``os._exit`` that ends a forked process would skip.
     """
     os.environ.clear()
     os.environ.update(env)
@@ -109,15 +109,16 @@ def _check_process(argv: list[str], env: dict[str, str], stdout: Path, stderr: P
         file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(file, descriptor)
         os.close(file)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
     try:
         code = cli.main(argv)
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 1
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            stream.flush()
     os._exit(code)
 
 
