@@ -96,17 +96,26 @@ def test_a_success_registers_an_unremarkable_secret_under_any_name() -> None:
         assert shown not in redactor
 
 
+ROTATE_URL = (
+    f"http://127.0.0.1:8000/api/v2/projects/{uuid.uuid4()}/webhooks/{uuid.uuid4()}/rotate-secret"
+)
+
+
 class FakeRequest:
     method = "POST"
-    url = f"http://127.0.0.1:8000/api/v2/projects/{uuid.uuid4()}/webhooks/{uuid.uuid4()}/rotate-secret"
 
-    def __init__(self, authorization: str) -> None:
-        self.headers = {"Authorization": authorization}
+    def __init__(
+        self, authorization: str | None, headers: dict[str, str], url: str = ROTATE_URL
+    ) -> None:
+        self.url = url
+        self.headers = {"User-Agent": "schemathesis", "Accept": "*/*", **headers}
+        if authorization is not None:
+            self.headers["Authorization"] = authorization
 
 
 class FakeResponse:
-    def __init__(self, authorization: str) -> None:
-        self.request = FakeRequest(authorization)
+    def __init__(self, authorization: str | None, url: str = ROTATE_URL, **headers: str) -> None:
+        self.request = FakeRequest(authorization, headers, url)
 
 
 def test_curl_reads_keys_from_the_environment_and_warns_when_it_rotates() -> None:
@@ -123,6 +132,39 @@ def test_curl_reads_keys_from_the_environment_and_warns_when_it_rotates() -> Non
     assert "WARNING" not in refused
     literal = reports.curl(FakeResponse('Basic "$x"'), shell, redactor, rotates=False)
     assert r"Basic \"\$x\"" in literal
+
+
+@pytest.mark.parametrize(
+    ("response", "shown"),
+    [
+        pytest.param(
+            lambda key: FakeResponse(f"Token {key}"),
+            '-H "Authorization: Token $DEVTUNE_API_KEY"',
+            id="token-scheme",
+        ),
+        pytest.param(
+            lambda key: FakeResponse(key), '-H "Authorization: $DEVTUNE_API_KEY"', id="bare-key"
+        ),
+        pytest.param(
+            lambda key: FakeResponse(None, **{"X-API-Key": key}),
+            '-H "X-API-Key: $DEVTUNE_API_KEY"',
+            id="x-api-key-header",
+        ),
+        pytest.param(
+            lambda key: FakeResponse(None, f"{ROTATE_URL}?api_key={key}"),
+            f'"{ROTATE_URL}?api_key=$DEVTUNE_API_KEY"',
+            id="api-key-query",
+        ),
+    ],
+)
+def test_curl_runs_as_shown_wherever_the_key_was_sent(response: Any, shown: str) -> None:
+    """Was: only ``Authorization`` was shown, and a key elsewhere appeared masked, so the
+    reproducer of a server that accepts ``X-API-Key`` or ``?api_key=`` could not be run."""
+    key = "dtk_live_" + secrets.token_hex(32)
+    command = reports.curl(response(key), {key: "$DEVTUNE_API_KEY"}, Redactor([key]), rotates=True)
+    assert shown in command
+    assert key not in command
+    assert "User-Agent" not in command  # what any client sends is left out
 
 
 def test_one_line_failures_give_junit_one_line() -> None:

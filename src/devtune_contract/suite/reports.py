@@ -16,7 +16,6 @@ from xml.etree import ElementTree as ET
 import attrs
 
 from devtune_contract.constants import HTML_REPORT, JUNIT_REPORT, SUMMARY_REPORT
-from devtune_contract.credentials import BEARER_PATTERN
 from devtune_contract.masking import Redactor
 from devtune_contract.suite import html_report
 
@@ -246,12 +245,18 @@ def curl(
     *,
     rotates: bool,
 ) -> str:
-    """A copy-paste ``curl`` of the request; keys come from the environment, never in clear."""
+    """A copy-paste ``curl`` of the request; keys come from the environment, never in clear.
+
+    It shows ``Authorization`` and every other header that carries a key (a scenario may send
+    one in ``X-API-Key``), and each configured or derived key, wherever it was sent (a header,
+    the query string), as its shell expression over ``$DEVTUNE_API_KEY``; the redactor then
+    masks whatever is left.
+    """
     request = response.request
-    parts = [f"curl -sS -X {request.method} {_quoted(request.url)}"]
-    authorization = request.headers.get("Authorization")
-    if authorization is not None:
-        parts.append(f'-H "Authorization: {_credential(authorization, shell_credentials)}"')
+    parts = [f"curl -sS -X {request.method} {_in_shell(request.url, shell_credentials)}"]
+    for name, value in request.headers.items():
+        if name.lower() == "authorization" or any(key in value for key in shell_credentials):
+            parts.append(f"-H {_in_shell(f'{name}: {value}', shell_credentials)}")
     command = redactor.redact(" \\\n  ".join(parts))
     if rotates:
         warning = (
@@ -262,20 +267,16 @@ def curl(
     return command
 
 
-def _credential(authorization: str, shell_credentials: Mapping[str, str]) -> str:
-    match = BEARER_PATTERN.fullmatch(authorization.strip())
-    if match and match.group(1) in shell_credentials:
-        return f"Bearer {shell_credentials[match.group(1)]}"
-    if authorization in shell_credentials:
-        return shell_credentials[authorization]
-    return _escaped(authorization)
+def _in_shell(text: str, shell_credentials: Mapping[str, str]) -> str:
+    """``text`` double-quoted for a shell, each key in it replaced by its expression (the
+    longest first: a key derived by cutting one is a part of it)."""
+    quoted = _escaped(text)
+    for key in sorted(shell_credentials, key=len, reverse=True):
+        quoted = quoted.replace(_escaped(key), shell_credentials[key])
+    return f'"{quoted}"'
 
 
 def _escaped(text: str) -> str:
     for character in ("\\", '"', "$", "`"):
         text = text.replace(character, "\\" + character)
     return text
-
-
-def _quoted(text: str) -> str:
-    return f'"{_escaped(text)}"'
