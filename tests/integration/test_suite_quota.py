@@ -7,7 +7,9 @@ process, the way two CI pipelines meet on one staging key.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +23,7 @@ from teeth import FAULTS
 
 from devtune_contract.server import Policy, ServerConfig
 from devtune_contract.server.policy import Outcome, RotateRequest
+from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import Store
 from devtune_contract.suite.embedded import EmbeddedServer
 from devtune_contract.suite.quota import noise
@@ -132,6 +135,49 @@ def test_a_contract_failure_beside_a_spent_quota_still_exits_1(tmp_path: Path) -
     counts = junit_counts(tmp_path)
     assert counts["failures"] >= 1
     assert counts["errors"] >= 1
+
+
+class NeverFreed(RateLimiter):
+    """Once its quota is spent, every request is refused with a Reset a second away: what a
+    run sees when another client takes the quota each time it frees, or when a server's Reset
+    frees nothing."""
+
+    spent = False
+
+    def hit(self, key_id: str) -> RateLimitDecision:
+        decision = super().hit(key_id)
+        self.spent = self.spent or not decision.allowed
+        if not self.spent:
+            return decision
+        return RateLimitDecision(False, self.limit, 0, math.ceil(time.time()) + 1)
+
+
+class QuotaNeverFreed(Policy):
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, config)
+        self.limiter = NeverFreed(self.config.rate_limit, self.config.rate_window)
+
+
+def test_a_quota_that_never_frees_ends_rate_limited_naming_both_readings(
+    tmp_path: Path,
+) -> None:
+    """Was: after three waits for the reset, the test failed as a contract break, although
+    the run cannot tell a lying Reset from another client taking the quota first."""
+    server = EmbeddedServer(ServerConfig(rate_limit=3), policy=QuotaNeverFreed)
+    try:
+        environment = {**server.environment(), "DEVTUNE_PROBE": "off"}
+        run = run_suite(environment, tmp_path, "-k", "test_rotation_returns_a_new_secret_each_time")
+    finally:
+        server.close()
+    assert run.returncode == ExitCode.RATE_LIMITED, run.output[-3000:]
+    (errored,) = verdicts(run)["error"]
+    detail = run.summary["scenarios"][errored]["detail"]
+    assert detail.startswith(
+        "rate limited: 429 again after each of 3 waits for X-RateLimit-Reset: "
+    )
+    assert "another client takes the quota as it frees, or the server's Reset frees nothing" in (
+        detail
+    )
 
 
 OTHER_CLIENTS_WEBHOOK = str(uuid.uuid4())  # unknown: a 404, counted against the key

@@ -20,6 +20,7 @@ from devtune_contract.suite.quota import (
     BeyondPatience,
     QuotaWatch,
     SharedUse,
+    StillLimited,
     Wait,
     noise,
     reset_wait,
@@ -281,3 +282,15 @@ def test_the_deadline_bounds_the_wait_too() -> None:
     assert "more than the 12 s left before DEVTUNE_DEADLINE" in decision.reason(None)
     assert isinstance(decide(reset_in(10), left=12.4), Wait)
     assert isinstance(decide(reset_in(1), left=-3), BeyondPatience)
+
+
+def test_a_429_after_every_wait_names_both_readings_unless_another_client_was_seen() -> None:
+    alone = StillLimited(3).reason(None)
+    assert alone == (
+        "429 again after each of 3 waits for X-RateLimit-Reset: another client takes the quota "
+        "as it frees, or the server's Reset frees nothing"
+    )
+    shared = SharedUse(others=70, fallen=110, sent=40, limit=100)
+    assert StillLimited(3).reason(shared) == (
+        "429 again after each of 3 waits for X-RateLimit-Reset; " + shared.line()
+    )

@@ -21,7 +21,7 @@ class ExitCode(enum.IntEnum):
     BAD_SETTINGS = 6
     CONFIGURATION = 7
     UNREACHABLE = 8
-    RATE_LIMITED = 9  # a documented 429 asked for a longer wait than DEVTUNE_MAX_RESET_WAIT
+    RATE_LIMITED = 9  # a 429 asked for a longer wait than DEVTUNE_MAX_RESET_WAIT, or came back
 
 
 @attrs.frozen
@@ -65,7 +65,8 @@ EXIT_CODES: tuple[Outcome, ...] = (
     Outcome(
         ExitCode.RATE_LIMITED,
         "rate-limited",
-        "rate limited beyond DEVTUNE_MAX_RESET_WAIT: the quota is spent",
+        "rate limited beyond DEVTUNE_MAX_RESET_WAIT, or after every wait for the reset: "
+        "the quota is spent",
     ),
 )
 OUTCOMES: dict[int, str] = {outcome.code: outcome.name for outcome in EXIT_CODES}

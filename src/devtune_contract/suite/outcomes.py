@@ -62,7 +62,8 @@ class NoCompleteResponse(OutcomeUnknown):
 
 
 class RateLimitedBeyondPatience(SendOutcome):
-    """A documented 429 asked for a wait longer than the run may spend."""
+    """A documented 429 asked for a wait longer than the run may spend, or came back after
+    each of the waits the run allows a request."""
 
     name = "rate limited"
 

@@ -41,6 +41,8 @@ from devtune_contract.suite.waiting import seconds_until_reset
 
 # Waiting until Reset exactly may meet the old window still open (clocks, whole seconds).
 RESET_MARGIN = 0.5
+# How often one request waits for a reset before the quota is taken as spent (StillLimited).
+MAX_RATE_LIMIT_WAITS = 3
 # More requests than the run's own than this, in one window, are another client's: at least
 # NOISE_REQUESTS, or NOISE_FRACTION of the window's Limit when that is larger.
 NOISE_REQUESTS = 5
@@ -165,6 +167,30 @@ class BeyondPatience:
             "the key's quota is spent (the server answered as documented)"
         )
         return line if shared is None else f"{line}; {shared.line()}"
+
+
+@attrs.frozen
+class StillLimited:
+    """A 429 again after each of ``waits`` waits for the announced reset.
+
+    Another client taking the quota the moment it frees and a server whose Reset frees nothing
+    look the same from here; a run that saw no other client names both, since it could not
+    see one that spends only 429s' worth of answers.
+    """
+
+    waits: int
+
+    def reason(self, shared: SharedUse | None) -> str:
+        line = f"429 again after each of {self.waits} waits for X-RateLimit-Reset"
+        if shared is None:
+            return (
+                f"{line}: another client takes the quota as it frees, or the server's Reset "
+                "frees nothing"
+            )
+        return f"{line}; {shared.line()}"
+
+
+Refusal = BeyondPatience | StillLimited
 
 
 def reset_wait(

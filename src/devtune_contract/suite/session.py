@@ -44,7 +44,6 @@ from devtune_contract.suite.outcomes import (
 from devtune_contract.suite.rotation_cap import CapReached, RotationCap
 from devtune_contract.suite.waiting import Announce, Pacer, wait
 
-MAX_RATE_LIMIT_WAITS = 3
 # A request is tried again this many times when it was not sent at all, or, if it cannot rotate
 # anything, after a dropped connection; a request that could rotate is never sent twice.
 TRANSPORT_RETRIES = 2
@@ -217,7 +216,8 @@ class ContractSession:
         ``call``: passed to ``case.call`` (``method``, ``params``, ``headers``).
         Raises a :class:`~devtune_contract.suite.outcomes.SendOutcome` when no answer came.
         """
-        for _ in range(MAX_RATE_LIMIT_WAITS + 1):
+        waits = 0
+        while True:
             self._check_interrupted()
             self._check_deadline()
             response = self._transmit(case, probe=probe, reserved=reserved, call=call)
@@ -236,8 +236,8 @@ class ContractSession:
             self._thread.answer = answer
             if response.status_code != 429 or not wait_on_429 or failures:
                 return answer
-            self._wait_for_reset(exchange)
-        self._fail(f"still rate limited after waiting {MAX_RATE_LIMIT_WAITS} times for the reset")
+            self._wait_for_reset(exchange, waits)
+            waits += 1
 
     def _check_interrupted(self) -> None:
         """After SIGTERM or SIGINT nothing more is sent, even where a caller (hypothesis, a
@@ -349,19 +349,23 @@ class ContractSession:
             self._thread.collecting = None
         return tuple(collected)
 
-    def _wait_for_reset(self, exchange: Exchange) -> None:
+    def _wait_for_reset(self, exchange: Exchange, waits: int) -> None:
         """Wait for the reset, or say the quota is spent: patience ran out, not the contract.
 
+        ``waits``: how often this request already waited; after
+        :data:`~devtune_contract.suite.quota.MAX_RATE_LIMIT_WAITS` the quota is taken as spent.
         The refusal is raised from this one line whichever test meets it: hypothesis replays a
         generated test's failing example and must see the same error at the same place.
         """
-        decision = quota.reset_wait(
-            exchange.headers.get(RESET, ""),
-            time.time(),
-            max_reset_wait=self.settings.max_reset_wait,
-            before_deadline=self.settings.deadline - self.ledger.elapsed,
-        )
-        if isinstance(decision, quota.BeyondPatience):
+        decision: quota.Wait | quota.Refusal = quota.StillLimited(waits)
+        if waits < quota.MAX_RATE_LIMIT_WAITS:
+            decision = quota.reset_wait(
+                exchange.headers.get(RESET, ""),
+                time.time(),
+                max_reset_wait=self.settings.max_reset_wait,
+                before_deadline=self.settings.deadline - self.ledger.elapsed,
+            )
+        if not isinstance(decision, quota.Wait):
             reason = decision.reason(self.quota.shared())
             raise RateLimitedBeyondPatience(self.redactor.redact(reason))
         wait(decision.seconds, "rate limited (429) until X-RateLimit-Reset", self.announce)
