@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -26,7 +27,6 @@ from devtune_contract.settings import Settings
 PROJECT = "6f1c2a4e-2b7d-4c1e-9a53-0f3e8d2b1a77"
 KEY = "dtk_live_" + "c" * 64
 SECRET = secrets.token_hex(32)
-NOW = time.time()
 
 
 def exchange(
@@ -49,11 +49,12 @@ def run() -> RunState:
     return RunState(settings=Settings(api_key=KEY))
 
 
-def limits(limit: int = 100, remaining: int = 5, reset: float = NOW + 30) -> dict[str, str]:
+def limits(limit: int = 100, remaining: int = 5, reset: float | None = None) -> dict[str, str]:
+    """Rate-limit headers; the default Reset is 30 s from when the test runs."""
     return {
         "x-ratelimit-limit": str(limit),
         "x-ratelimit-remaining": str(remaining),
-        "x-ratelimit-reset": str(int(reset)),
+        "x-ratelimit-reset": str(int(time.time() + 30 if reset is None else reset)),
     }
 
 
@@ -73,135 +74,146 @@ def test_conforming_responses_pass_every_check(run: RunState) -> None:
             check(response, run)
 
 
-BROKEN = [
-    (
-        json_content_type,
-        exchange(401, b"nope", {"content-type": "text/plain"}),
-        "not application/json",
-    ),
-    (success_envelope, exchange(200, {"meta": {}}), "no data.secret"),
-    (success_envelope, exchange(200, {"data": {"secret": ""}, "meta": {}}), "no data.secret"),
-    (success_envelope, exchange(200, {"data": {"secret": SECRET}}), "no meta"),
-    (
-        success_envelope,
-        exchange(
-            200,
-            {"data": {"secret": SECRET}, "meta": {"timestamp": "yesterday", "projectId": PROJECT}},
+def broken() -> list[tuple[Any, Exchange, str]]:
+    """Each check with a response it must fail and its title's words, built when a test runs:
+    timestamps and Resets made at collection go stale in a long run (DEVTUNE_CLOCK_SKEW)."""
+    return [
+        (
+            json_content_type,
+            exchange(401, b"nope", {"content-type": "text/plain"}),
+            "not application/json",
         ),
-        "not RFC 3339",
-    ),
-    (
-        success_envelope,
-        exchange(
-            200,
-            {
-                "data": {"secret": SECRET},
-                "meta": {"timestamp": "2026-01-01T00:00:00", "projectId": PROJECT},
-            },
-        ),
-        "offset",
-    ),
-    (
-        success_envelope,
-        exchange(
-            200,
-            {
-                "data": {"secret": SECRET},
-                "meta": {
-                    "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
-                    "projectId": PROJECT,
+        (success_envelope, exchange(200, {"meta": {}}), "no data.secret"),
+        (success_envelope, exchange(200, {"data": {"secret": ""}, "meta": {}}), "no data.secret"),
+        (success_envelope, exchange(200, {"data": {"secret": SECRET}}), "no meta"),
+        (
+            success_envelope,
+            exchange(
+                200,
+                {
+                    "data": {"secret": SECRET},
+                    "meta": {"timestamp": "yesterday", "projectId": PROJECT},
                 },
-            },
+            ),
+            "not RFC 3339",
         ),
-        "from now",
-    ),
-    (
-        success_envelope,
-        exchange(
-            200,
-            {
-                "data": {"secret": SECRET},
-                "meta": {
-                    "timestamp": datetime.now(UTC).isoformat(),
-                    "projectId": "00000000-0000-0000-0000-000000000000",
+        (
+            success_envelope,
+            exchange(
+                200,
+                {
+                    "data": {"secret": SECRET},
+                    "meta": {"timestamp": "2026-01-01T00:00:00", "projectId": PROJECT},
                 },
-            },
+            ),
+            "offset",
         ),
-        "not the path's",
-    ),
-    (error_envelope, exchange(404, {"error": "not_found", "status": 404}), "lacks message"),
-    (
-        error_envelope,
-        exchange(404, {"error": "not_found", "message": "m", "status": 400}),
-        "says status 400",
-    ),
-    (error_envelope, error(403, "unauthorized"), "documented: 'forbidden'"),
-    (error_envelope, exchange(500, b"<html>"), "not a JSON object"),
-    (secret_strength, exchange(200, {"data": {"secret": "ab" * 8}}), "64 bits"),
-    (
-        secret_strength,
-        exchange(200, {"data": {"secret": "not a secret!"}}),
-        "neither hex nor base64",
-    ),
-    (
-        no_credential_echo,
-        exchange(401, {"error": "unauthorized", "message": f"bad key {KEY}", "status": 401}),
-        "echoes the API key",
-    ),
-    (rate_limit_headers, exchange(headers={"x-ratelimit-limit": "100"}), "without"),
-    (
-        rate_limit_headers,
-        exchange(headers={**limits(), "x-ratelimit-remaining": "\u00b2"}),  # "²".isdigit()
-        "ASCII digits",
-    ),
-    (
-        rate_limit_headers,
-        exchange(headers={**limits(), "x-ratelimit-remaining": "\u0663"}),  # Arabic-Indic 3
-        "ASCII digits",
-    ),
-    (rate_limit_headers, exchange(headers={**limits(), "x-ratelimit-reset": "9" * 5000}), "ASCII"),
-    (
-        rate_limit_headers,
-        exchange(headers={**limits(), "x-ratelimit-limit": "many"}),
-        "not an integer",
-    ),
-    (rate_limit_headers, exchange(headers=limits(limit=0, remaining=0)), "at least 1"),
-    (rate_limit_headers, exchange(headers=limits(remaining=101)), "outside"),
-    (rate_limit_headers, exchange(headers=limits(reset=60)), "in the past"),
-    (rate_limit_headers, exchange(headers=limits(reset=NOW * 1000)), "24 h ahead"),
-    (rate_limited_response, error(429, "rate_limit_exceeded"), "429 without"),
-    (
-        rate_limited_response,
-        exchange(
-            429,
-            {"error": "rate_limit_exceeded", "message": "m", "status": 429},
-            limits(remaining=3),
+        (
+            success_envelope,
+            exchange(
+                200,
+                {
+                    "data": {"secret": SECRET},
+                    "meta": {
+                        "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+                        "projectId": PROJECT,
+                    },
+                },
+            ),
+            "from now",
         ),
-        "must be 0",
-    ),
-    (
-        rate_limited_response,
-        exchange(429, {"error": "slow_down", "message": "m", "status": 429}, limits(remaining=0)),
-        "documented",
-    ),
-    (
-        rate_limited_response,
-        exchange(
-            429,
-            {"error": "rate_limit_exceeded", "message": "m", "status": 429},
-            {**limits(), "x-ratelimit-remaining": "\uff10"},  # fullwidth zero
+        (
+            success_envelope,
+            exchange(
+                200,
+                {
+                    "data": {"secret": SECRET},
+                    "meta": {
+                        "timestamp": datetime.now(UTC).isoformat(),
+                        "projectId": "00000000-0000-0000-0000-000000000000",
+                    },
+                },
+            ),
+            "not the path's",
         ),
-        "ASCII digits",
-    ),
-]
+        (error_envelope, exchange(404, {"error": "not_found", "status": 404}), "lacks message"),
+        (
+            error_envelope,
+            exchange(404, {"error": "not_found", "message": "m", "status": 400}),
+            "says status 400",
+        ),
+        (error_envelope, error(403, "unauthorized"), "documented: 'forbidden'"),
+        (error_envelope, exchange(500, b"<html>"), "not a JSON object"),
+        (secret_strength, exchange(200, {"data": {"secret": "ab" * 8}}), "64 bits"),
+        (
+            secret_strength,
+            exchange(200, {"data": {"secret": "not a secret!"}}),
+            "neither hex nor base64",
+        ),
+        (
+            no_credential_echo,
+            exchange(401, {"error": "unauthorized", "message": f"bad key {KEY}", "status": 401}),
+            "echoes the API key",
+        ),
+        (rate_limit_headers, exchange(headers={"x-ratelimit-limit": "100"}), "without"),
+        (
+            rate_limit_headers,
+            exchange(headers={**limits(), "x-ratelimit-remaining": "\u00b2"}),  # "²".isdigit()
+            "ASCII digits",
+        ),
+        (
+            rate_limit_headers,
+            exchange(headers={**limits(), "x-ratelimit-remaining": "\u0663"}),  # Arabic-Indic 3
+            "ASCII digits",
+        ),
+        (
+            rate_limit_headers,
+            exchange(headers={**limits(), "x-ratelimit-reset": "9" * 5000}),
+            "ASCII",
+        ),
+        (
+            rate_limit_headers,
+            exchange(headers={**limits(), "x-ratelimit-limit": "many"}),
+            "not an integer",
+        ),
+        (rate_limit_headers, exchange(headers=limits(limit=0, remaining=0)), "at least 1"),
+        (rate_limit_headers, exchange(headers=limits(remaining=101)), "outside"),
+        (rate_limit_headers, exchange(headers=limits(reset=60)), "in the past"),
+        (rate_limit_headers, exchange(headers=limits(reset=time.time() * 1000)), "24 h ahead"),
+        (rate_limited_response, error(429, "rate_limit_exceeded"), "429 without"),
+        (
+            rate_limited_response,
+            exchange(
+                429,
+                {"error": "rate_limit_exceeded", "message": "m", "status": 429},
+                limits(remaining=3),
+            ),
+            "must be 0",
+        ),
+        (
+            rate_limited_response,
+            exchange(
+                429, {"error": "slow_down", "message": "m", "status": 429}, limits(remaining=0)
+            ),
+            "documented",
+        ),
+        (
+            rate_limited_response,
+            exchange(
+                429,
+                {"error": "rate_limit_exceeded", "message": "m", "status": 429},
+                {**limits(), "x-ratelimit-remaining": "\uff10"},  # fullwidth zero
+            ),
+            "ASCII digits",
+        ),
+    ]
 
 
 @pytest.mark.parametrize(
-    ("check", "response", "title"),
-    BROKEN,
-    ids=[f"{c.name}-{i}" for i, (c, _, _) in enumerate(BROKEN)],
+    "index", range(len(broken())), ids=[f"{c.name}-{i}" for i, (c, _, _) in enumerate(broken())]
 )
-def test_each_break_is_named(check: Any, response: Exchange, title: str, run: RunState) -> None:
+def test_each_break_is_named(index: int, run: RunState) -> None:
+    check, response, title = broken()[index]
     with pytest.raises(ContractViolation, match=title) as raised:
         check(response, run)
     assert KEY not in str(raised.value)
@@ -240,44 +252,45 @@ def with_timestamp(timestamp: str) -> Exchange:
     return exchange(200, {"data": {"secret": SECRET}, "meta": meta})
 
 
-NOW_UTC = datetime.now(UTC)
+Render = Callable[[datetime], str]
 
 
 @pytest.mark.parametrize(
     "timestamp",
     [
-        pytest.param(NOW_UTC.strftime("%Y%m%dT%H%M%SZ"), id="basic-format"),
-        pytest.param(NOW_UTC.strftime("%G-W%V-%uT%H:%M:%SZ"), id="week-date"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%HZ"), id="hour-only"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%MZ"), id="no-seconds"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S+0000"), id="offset-without-colon"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S,123Z"), id="comma-fraction"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%d %H:%M:%SZ") + "\n", id="trailing-newline"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%SZ") + "\n", id="final-newline"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S"), id="no-offset"),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%d"), id="date-only"),
+        pytest.param(lambda now: now.strftime("%Y%m%dT%H%M%SZ"), id="basic-format"),
+        pytest.param(lambda now: now.strftime("%G-W%V-%uT%H:%M:%SZ"), id="week-date"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%HZ"), id="hour-only"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%H:%MZ"), id="no-seconds"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%H:%M:%S+0000"), id="offset-without-colon"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%H:%M:%S,123Z"), id="comma-fraction"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%d %H:%M:%SZ") + "\n", id="trailing-newline"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%H:%M:%SZ") + "\n", id="final-newline"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%H:%M:%S"), id="no-offset"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%d"), id="date-only"),
     ],
 )
 def test_timestamps_fromisoformat_reads_but_rfc3339_forbids_fail(
-    timestamp: str, run: RunState
+    timestamp: Render, run: RunState
 ) -> None:
     with pytest.raises(ContractViolation, match="not RFC 3339"):
-        success_envelope(with_timestamp(timestamp), run)
+        success_envelope(with_timestamp(timestamp(datetime.now(UTC))), run)
 
 
 @pytest.mark.parametrize(
     "timestamp",
     [
-        pytest.param(NOW_UTC.isoformat(), id="offset-with-microseconds"),
+        pytest.param(lambda now: now.isoformat(), id="offset-with-microseconds"),
         pytest.param(
-            NOW_UTC.isoformat(timespec="milliseconds").replace("+00:00", "Z"), id="z-milliseconds"
+            lambda now: now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            id="z-milliseconds",
         ),
-        pytest.param(NOW_UTC.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z", id="z-nanoseconds"),
+        pytest.param(lambda now: now.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z", id="z-nanoseconds"),
         pytest.param(
-            NOW_UTC.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(),
+            lambda now: now.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(),
             id="negative-half-hour-offset",
         ),
     ],
 )
-def test_rfc3339_timestamps_pass(timestamp: str, run: RunState) -> None:
-    success_envelope(with_timestamp(timestamp), run)
+def test_rfc3339_timestamps_pass(timestamp: Render, run: RunState) -> None:
+    success_envelope(with_timestamp(timestamp(datetime.now(UTC))), run)
