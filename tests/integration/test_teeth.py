@@ -1,8 +1,8 @@
 """The suite has teeth: it fails against every broken variant, for the right reason, and passes
 against the reference server in every legitimate configuration.
 
-Each case runs the whole suite in a subprocess (3-5 s); run them in parallel with
-``pytest -n 2 tests/integration/test_teeth.py`` (pytest-xdist).
+Each case runs the whole suite in a process of its own (about 2 s, see ``suite_runner``); run
+them in parallel with ``pytest -n auto tests/integration/test_teeth.py`` (pytest-xdist).
 """
 
 from __future__ import annotations
