@@ -113,8 +113,8 @@ def _check_process(argv: list[str], env: dict[str, str], stdout: Path, stderr: P
     sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
     try:
         code = cli.main(argv)
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
+    except SystemExit as stop:  # as the interpreter reads it: None is 0, a message is 1
+        code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         if stream is not None:
