@@ -133,7 +133,7 @@ class ContractPlugin:
     ) -> bool:
         """A "once" outcome (:data:`reports.SHOWN_AS`) another test already met: skipped with
         its reason. The first to meet it is an error in the summary, as in the JUnit."""
-        name = _test_name(report)
+        name = self._scenario_name(report)
         shown = reports.shown_as(outcome)
         first = self._first_met.setdefault(shown, name) if shown.once else name
         if first == name:
@@ -169,7 +169,10 @@ class ContractPlugin:
         redactor = self.session.redactor
         answer = self.session.last_answer
         if isinstance(cause, SendOutcome):
-            self._outcomes[_test_name(report)] = cause
+            # Under the JUnit's name for the report and the summary's for the test: before
+            # pytest 9.2 a generated test's report is its subtest's (``_scenario_name``).
+            for name in (_test_name(report), self._scenario_name(report)):
+                self._outcomes[name] = cause
             if isinstance(cause, DeadlineReached):
                 self._deadline = cause.headline()
                 item.session.shouldstop = cause.headline()
