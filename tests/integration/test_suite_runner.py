@@ -12,10 +12,10 @@ import pytest
 from suite_runner import ROOT, run_check
 
 
-def real_command(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "devtune_contract.cli", *argv]
+def python(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """This interpreter, started afresh from the checkout."""
     return subprocess.run(  # noqa: S603
-        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
 
 
@@ -34,7 +34,7 @@ def test_a_forked_run_says_and_exits_what_the_real_command_does(
     env["DEVTUNE_BASE_URL"] = "http://127.0.0.1:9/api/v2"  # set without the ids it needs
     stdout, stderr = tmp_path / "stdout", tmp_path / "stderr"
     code = run_check(argv, env, stdout, stderr)
-    real = real_command(*argv, env=env)
+    real = python("-m", "devtune_contract.cli", *argv, env=env)
     assert (code, stdout.read_text(), stderr.read_text()) == (
         real.returncode,
         real.stdout,
@@ -60,14 +60,7 @@ def test_a_forked_run_has_only_the_environment_it_is_given(tmp_path: Path) -> No
     """Were the fork server's DEVTUNE_BASE_URL (set without the ids it needs) to leak into the
     run, it would stop there as a settings error; without it, the run uses the embedded server.
     A process of its own, so that its fork server starts with that variable set."""
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", FORKED_WITH_A_STRAY_VARIABLE, str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python("-c", FORKED_WITH_A_STRAY_VARIABLE, str(tmp_path))
     said = (tmp_path / "stderr").read_text() if (tmp_path / "stderr").exists() else ""
     assert result.returncode == 0, said[-2000:] + result.stderr[-2000:]
     assert (tmp_path / "reports" / "contract-junit.xml").is_file()
