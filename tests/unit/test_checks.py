@@ -74,6 +74,11 @@ def test_conforming_responses_pass_every_check(run: RunState) -> None:
             check(response, run)
 
 
+def with_timestamp(timestamp: str, project_id: str = PROJECT) -> Exchange:
+    meta = {"timestamp": timestamp, "projectId": project_id}
+    return exchange(200, {"data": {"secret": SECRET}, "meta": meta})
+
+
 def broken() -> list[tuple[Any, Exchange, str]]:
     """Each check with a response it must fail and its title's words, built when a test runs:
     timestamps and Resets made at collection go stale in a long run (DEVTUNE_CLOCK_SKEW)."""
@@ -86,54 +91,16 @@ def broken() -> list[tuple[Any, Exchange, str]]:
         (success_envelope, exchange(200, {"meta": {}}), "no data.secret"),
         (success_envelope, exchange(200, {"data": {"secret": ""}, "meta": {}}), "no data.secret"),
         (success_envelope, exchange(200, {"data": {"secret": SECRET}}), "no meta"),
+        (success_envelope, with_timestamp("yesterday"), "not RFC 3339"),
+        (success_envelope, with_timestamp("2026-01-01T00:00:00"), "offset"),
         (
             success_envelope,
-            exchange(
-                200,
-                {
-                    "data": {"secret": SECRET},
-                    "meta": {"timestamp": "yesterday", "projectId": PROJECT},
-                },
-            ),
-            "not RFC 3339",
-        ),
-        (
-            success_envelope,
-            exchange(
-                200,
-                {
-                    "data": {"secret": SECRET},
-                    "meta": {"timestamp": "2026-01-01T00:00:00", "projectId": PROJECT},
-                },
-            ),
-            "offset",
-        ),
-        (
-            success_envelope,
-            exchange(
-                200,
-                {
-                    "data": {"secret": SECRET},
-                    "meta": {
-                        "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
-                        "projectId": PROJECT,
-                    },
-                },
-            ),
+            with_timestamp((datetime.now(UTC) - timedelta(hours=1)).isoformat()),
             "from now",
         ),
         (
             success_envelope,
-            exchange(
-                200,
-                {
-                    "data": {"secret": SECRET},
-                    "meta": {
-                        "timestamp": datetime.now(UTC).isoformat(),
-                        "projectId": "00000000-0000-0000-0000-000000000000",
-                    },
-                },
-            ),
+            with_timestamp(datetime.now(UTC).isoformat(), "00000000-0000-0000-0000-000000000000"),
             "not the path's",
         ),
         (error_envelope, exchange(404, {"error": "not_found", "status": 404}), "lacks message"),
@@ -245,11 +212,6 @@ def test_secret_failures_never_show_the_secret(run: RunState) -> None:
     with pytest.raises(ContractViolation) as raised:
         secret_strength(exchange(200, {"data": {"secret": weak}}), run)
     assert weak not in str(raised.value)
-
-
-def with_timestamp(timestamp: str) -> Exchange:
-    meta = {"timestamp": timestamp, "projectId": PROJECT}
-    return exchange(200, {"data": {"secret": SECRET}, "meta": meta})
 
 
 Render = Callable[[datetime], str]
