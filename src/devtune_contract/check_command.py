@@ -2,7 +2,7 @@
 
 All of it is read before the suite is imported, from the one settings declaration
 (:data:`~devtune_contract.settings.SETTINGS`) and the exit codes
-(:data:`~devtune_contract.suite.exit_codes.EXIT_CODES`): ``check --help`` prints the usage and
+(:data:`~devtune_contract.suite.reports.exit_codes.EXIT_CODES`): ``check --help`` prints the usage and
 starts nothing (no server, no pytest). A key given as a flag or a file that cannot be read is
 not an error here: it travels in :class:`~devtune_contract.settings.SettingsSources` and the
 run reports it as bad settings (exit 6, with its JUnit and summary) like any other. Whatever is
@@ -19,11 +19,12 @@ from typing import NoReturn
 
 import attrs
 
+from devtune_contract.constants import CHECK_PROG
 from devtune_contract.env_file import EnvFileError, read_env_file
 from devtune_contract.settings import BY_VARIABLE, PREFIX, SETTINGS, Setting, SettingsSources
-from devtune_contract.suite.exit_codes import EXIT_CODES, Outcome
+from devtune_contract.suite.reports.exit_codes import EXIT_CODES, Outcome
 
-PROG = "devtune-contract check"
+PROG = CHECK_PROG  # re-exported: the flags and their help name the command
 PYTEST_SEPARATOR = "--"
 WIDTH = 79
 KEYS = tuple(setting for setting in SETTINGS if setting.secret)

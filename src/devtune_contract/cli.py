@@ -106,7 +106,7 @@ def check(arguments: Sequence[str]) -> int:
     for warning in request.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     try:
-        from devtune_contract.suite.runner import check as run_suite
+        from devtune_contract.suite.adapter.runner import check as run_suite
     except ImportError as error:
         print(
             "devtune-contract: check needs the suite extra "

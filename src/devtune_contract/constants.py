@@ -29,3 +29,6 @@ WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 JUNIT_REPORT = "contract-junit.xml"
 SUMMARY_REPORT = "contract-summary.json"
 HTML_REPORT = "contract-report.html"
+
+# The contract suite's command, as its messages name it.
+CHECK_PROG = "devtune-contract check"

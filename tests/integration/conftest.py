@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devtune_contract.server import ServerConfig
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 
 @pytest.fixture

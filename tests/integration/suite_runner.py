@@ -25,7 +25,7 @@ from xml.etree import ElementTree as ET
 import attrs
 
 from devtune_contract import cli
-from devtune_contract.suite.ledger import RED
+from devtune_contract.suite.engine.ledger import RED
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_TIMEOUT = 300
@@ -33,7 +33,7 @@ SUITE_TIMEOUT = 300
 PRELOADED = (
     "devtune_contract.cli",
     "devtune_contract.check_command",
-    "devtune_contract.suite.runner",
+    "devtune_contract.suite.adapter.runner",
     "schemathesis.specs.openapi.schemas",
 )
 _FORKED = multiprocessing.get_context("forkserver")

@@ -9,7 +9,7 @@ import pytest
 from suite_runner import run_suite
 
 from devtune_contract.checks import ALL_CHECKS
-from devtune_contract.suite.reports import ExitCode
+from devtune_contract.suite.reports.files import ExitCode
 
 
 @pytest.mark.slow

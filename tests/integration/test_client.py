@@ -25,7 +25,7 @@ from devtune_api_client import (
 from devtune_api_client.api.default import rotate_webhook_secret
 from devtune_api_client.models import ErrorBody, RotatedSecret, RotatedSecretData
 
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 FAST_RETRIES = RetryPolicy(max_attempts=3, max_wait=5.0, jitter=0.05)
 

@@ -29,7 +29,7 @@ from devtune_api_client import (
 from devtune_api_client.errors import mask
 from teeth import envelope
 
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 FAST_RETRIES = RetryPolicy(max_attempts=3, max_wait=5.0, jitter=0.05)
 LOGGER = "devtune_api_client"

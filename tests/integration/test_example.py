@@ -11,7 +11,7 @@ import pytest
 from teeth import envelope
 
 from devtune_contract.server import Policy
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rotate_secret.py"
 

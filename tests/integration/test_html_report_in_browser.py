@@ -22,7 +22,7 @@ from teeth import FAULTS
 from teeth.error_hygiene import INJECTED_MARKUP
 
 from devtune_contract.constants import HTML_REPORT
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 FAULT = FAULTS["html_debug_page_in_errors"]
 CHROMIUM_TIMEOUT = 60

@@ -17,8 +17,8 @@ import pytest
 from leaks import RecordingPolicy, assert_nothing_leaked, recording
 from suite_runner import run_suite
 
-from devtune_contract.server.policy import Outcome, RequestContext, utc_timestamp
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
+from devtune_contract.server.policy import Reply, RequestContext, utc_timestamp
 
 # Each test here runs the whole suite, a build or a type check: seconds each.
 pytestmark = pytest.mark.slow
@@ -37,21 +37,21 @@ class NotingPolicy(RecordingPolicy):
 class RenamedSecretPolicy(NotingPolicy):
     """Staging renamed the field: ``data.signingSecret``, nested copies, a header."""
 
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         body = {
             "data": {"signingSecret": secret, "rotation": [{"previous-hmac-key": secret}]},
             "meta": {"timestamp": utc_timestamp(), "projectId": context.request.project_id},
             "note": self.note(),
         }
-        return Outcome(200, body, {**headers, "X-Signing-Secret": secret, "X-Note": self.note()})
+        return Reply(200, body, {**headers, "X-Signing-Secret": secret, "X-Note": self.note()})
 
 
 class SecretWithoutMetaPolicy(NotingPolicy):
     """``data.secret`` is right but ``meta`` is missing: the failing body shows the secret."""
 
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         body = {"data": {"secret": secret, "signing_secret": secret}, "note": self.note()}
-        return Outcome(200, body, headers)
+        return Reply(200, body, headers)
 
 
 @pytest.fixture(params=[RenamedSecretPolicy, SecretWithoutMetaPolicy])

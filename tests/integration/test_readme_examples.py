@@ -20,7 +20,7 @@ import pytest
 from consumer_pytest import run_consumer_pytest
 from doc_pages import ROOT, doc_pages, fences, page_name
 
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 # Each test here runs the whole suite, a build or a type check: seconds each.
 pytestmark = pytest.mark.slow

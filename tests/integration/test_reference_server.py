@@ -18,9 +18,9 @@ import pytest
 from devtune_contract.credentials import WEBHOOKS_WRITE
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, Store, create_app
+from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.server.storage import seed_demo
 from devtune_contract.signing import SIGNATURE_HEADER, sign, verify
-from devtune_contract.suite.embedded import EmbeddedServer
 
 
 def rotate_url(

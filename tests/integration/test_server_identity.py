@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from devtune_contract.operations import ROTATE_SECRET
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 
 def rotate(server: EmbeddedServer, project: str, webhook: str, headers: object) -> httpx.Response:

@@ -17,8 +17,8 @@ from leaks import assert_nothing_leaked
 from suite_gateway import Gateway, Misbehaviour, Rotations, endless, huge, trickle
 from suite_runner import ROOT, SuiteRun, assert_junit_tells_the_truth, run_suite
 
-from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.suite.ledger import RED
+from devtune_contract.server.embedded import EmbeddedServer
+from devtune_contract.suite.engine.ledger import RED
 
 UNKNOWN = "sent, outcome unknown"
 TIMEOUT = 2.0

@@ -14,8 +14,8 @@ import trustme
 from suite_gateway import Gateway, PathContains
 from suite_runner import run_suite
 
-from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.suite.ledger import RED
+from devtune_contract.server.embedded import EmbeddedServer
+from devtune_contract.suite.engine.ledger import RED
 
 # Each test here runs the whole suite, a build or a type check: seconds each.
 pytestmark = pytest.mark.slow

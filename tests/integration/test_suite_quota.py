@@ -22,12 +22,12 @@ from suite_runner import SuiteRun, run_suite
 from teeth import FAULTS
 
 from devtune_contract.server import Policy, ServerConfig
-from devtune_contract.server.policy import Outcome, RotateRequest
+from devtune_contract.server.embedded import EmbeddedServer
+from devtune_contract.server.policy import Reply, RotateRequest
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import Store
-from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.suite.quota import noise
-from devtune_contract.suite.reports import ExitCode
+from devtune_contract.suite.engine.quota import noise
+from devtune_contract.suite.reports.files import ExitCode
 
 PROBE = "test_rate_limit_is_enforced_with_documented_headers"
 QUOTA = 300  # a run sends ~130 requests before the probe, the other client half as many
@@ -190,7 +190,7 @@ class CountingPolicy(Policy):
         super().__init__(store, config)
         self.from_the_run = 0
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         if request.webhook_id != OTHER_CLIENTS_WEBHOOK:
             self.from_the_run += 1
         return await super().handle(request)

@@ -19,9 +19,9 @@ from suite_runner import SuiteRun, run_suite
 from teeth import FAULTS
 
 from devtune_contract.server import Policy, ServerConfig
-from devtune_contract.server.policy import Outcome, RequestContext, RotateRequest
+from devtune_contract.server.embedded import EmbeddedServer
+from devtune_contract.server.policy import Reply, RequestContext, RotateRequest
 from devtune_contract.server.storage import Webhook
-from devtune_contract.suite.embedded import EmbeddedServer
 
 CONFIGURATION, BAD_SETTINGS, UNREACHABLE = 7, 6, 8
 REFUSALS = (
@@ -53,7 +53,7 @@ class RenamedSecretPolicy(CountingPolicy):
 
     issued: list[str] = []  # noqa: RUF012
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         outcome = await super().handle(request)
         if outcome.status != 200:
             return outcome

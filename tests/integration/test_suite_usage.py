@@ -18,7 +18,7 @@ from suite_runner import SUITE_TIMEOUT, SuiteRun, assert_junit_tells_the_truth, 
 from devtune_contract.check_command import usage
 from devtune_contract.env_file import read_env_file
 from devtune_contract.server import ServerConfig
-from devtune_contract.suite.embedded import EmbeddedServer
+from devtune_contract.server.embedded import EmbeddedServer
 
 # Each test here runs the whole suite, a build or a type check: seconds each.
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ WARNING_PREFIX = ERROR_PREFIX + "warning: "
 SERVER_START_TIMEOUT = 60
 SERVER_AND_SUITE = (
     "devtune_contract.server",
-    "devtune_contract.suite.runner",
+    "devtune_contract.suite.adapter.runner",
     "devtune_contract.drift",
 )
 BAD_SETTINGS, UNREACHABLE, NO_TESTS = 6, 8, 5

@@ -26,10 +26,10 @@ from devtune_contract.checks.rate_limit import rate_limit_consistency
 from devtune_contract.checks.secrets import secret_randomness
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
-from devtune_contract.suite import scenarios
-from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.suite.ledger import RED
-from devtune_contract.suite.schemas import builtin_checks
+from devtune_contract.server.embedded import EmbeddedServer
+from devtune_contract.suite.engine import scenarios
+from devtune_contract.suite.engine.ledger import RED
+from devtune_contract.suite.engine.schemas import builtin_checks
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from devtune_contract.server.policy import (
     ServerConfig,
 )
 from devtune_contract.server.storage import ApiKey, Store
-from devtune_contract.suite import scenarios
+from devtune_contract.suite.engine import scenarios
 from teeth.envelope import StaleTimestamp
 from teeth.policies import with_authorization
 from teeth.registry import Headline, Wrapper, fault

@@ -5,14 +5,14 @@ from __future__ import annotations
 import attrs
 
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
     canonical_uuid,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
-from devtune_contract.suite import scenarios
+from devtune_contract.suite.engine import scenarios
 from teeth.registry import Headline, fault
 
 
@@ -50,7 +50,7 @@ class TrustsPathProject(Policy):
     headline=Headline(scenarios.MISSING_KEY, "answers 404 before checking the key: "),
 )
 class NotFoundBeforeAuthentication(Policy):
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         canonical = canonical_uuid(request.webhook_id)
         if canonical is None or self.store.find_webhook(canonical) is None:
             return self.error(404)

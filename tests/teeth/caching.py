@@ -6,8 +6,8 @@ import attrs
 
 from devtune_contract.checks.caching import secret_not_cacheable
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
 )
 from teeth.registry import fault
@@ -16,7 +16,7 @@ from teeth.registry import fault
 class CacheControlOnSuccess(Policy):
     cache_control = ""
 
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         outcome = super().success(context, secret, headers)
         return attrs.evolve(
             outcome, headers={**outcome.headers, "Cache-Control": self.cache_control}

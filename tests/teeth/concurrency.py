@@ -7,14 +7,14 @@ import time
 
 from devtune_contract.checks.secrets import fresh_secret
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
     ServerConfig,
 )
 from devtune_contract.server.storage import Store, Webhook
-from devtune_contract.suite import scenarios
+from devtune_contract.suite.engine import scenarios
 from teeth.registry import fault
 
 
@@ -30,7 +30,7 @@ class ConcurrentRotationsShareASecret(Policy):
         self.in_flight = 0
         self.pending: str | None = None
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         self.in_flight += 1
         try:
             outcome = await super().handle(request)

@@ -23,8 +23,8 @@ import attrs
 
 from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
     ServerConfig,
@@ -138,7 +138,7 @@ class ExtraFieldsAndHeaders(Policy):
         "Vary": "Origin",
     }
 
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         outcome = super().success(context, secret, headers)
         body: dict[str, Any] = {
             "data": {**outcome.body["data"], "rotatedAt": datetime.now(UTC).isoformat()},
@@ -147,7 +147,7 @@ class ExtraFieldsAndHeaders(Policy):
         }
         return attrs.evolve(outcome, body=body, headers={**outcome.headers, **self.extra_headers})
 
-    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         outcome = super().error(status, headers)
         body = {**outcome.body, "requestId": "req_7f3a", "docs": "https://docs.example.com/errors"}
         return attrs.evolve(outcome, body=body, headers={**outcome.headers, **self.extra_headers})
@@ -155,7 +155,7 @@ class ExtraFieldsAndHeaders(Policy):
 
 @variant("upper-case-project-id", "meta.projectId in upper case")
 class UpperCaseProjectId(Policy):
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         outcome = super().success(context, secret, headers)
         meta = {**outcome.body["meta"], "projectId": outcome.body["meta"]["projectId"].upper()}
         return attrs.evolve(outcome, body={**outcome.body, "meta": meta})
@@ -163,7 +163,7 @@ class UpperCaseProjectId(Policy):
 
 @variant("offset-timestamps", "meta.timestamp with +00:00 and microseconds")
 class OffsetTimestamps(Policy):
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         outcome = super().success(context, secret, headers)
         meta = {**outcome.body["meta"], "timestamp": datetime.now(UTC).isoformat()}
         return attrs.evolve(outcome, body={**outcome.body, "meta": meta})
@@ -202,7 +202,7 @@ class RateLimitOn401PerClient(Policy):
         super().__init__(store, config)
         self.per_client = RateLimiter(self.config.rate_limit, self.config.rate_window)
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         outcome = await super().handle(request)
         if outcome.status != 401:
             return outcome
@@ -306,7 +306,7 @@ class SpacesBeforeToken(Policy):
 
 @variant("retry-after-on-429", "Retry-After (seconds to the reset) on every 429")
 class RetryAfterOn429(Policy):
-    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         outcome = super().error(status, headers)
         reset = (headers or {}).get("X-RateLimit-Reset")
         if status != 429 or reset is None:
@@ -317,7 +317,7 @@ class RetryAfterOn429(Policy):
 
 @variant("www-authenticate-on-401", "WWW-Authenticate: Bearer on every 401 (RFC 6750 §3)")
 class WwwAuthenticateOn401(Policy):
-    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         outcome = super().error(status, headers)
         if status != 401:
             return outcome
@@ -327,7 +327,7 @@ class WwwAuthenticateOn401(Policy):
 
 @variant("request-id-header", "a random Request-Id: req_... header on every response")
 class RequestIdHeader(Policy):
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         outcome = await super().handle(request)
         request_id = "req_" + secrets.token_hex(12)
         return attrs.evolve(outcome, headers={**outcome.headers, "Request-Id": request_id})

@@ -10,7 +10,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
 from devtune_contract.server.policy import (
-    Outcome,
+    Reply,
     RotateRequest,
     utc_timestamp,
 )
@@ -24,13 +24,13 @@ from teeth.registry import fault
     (success_envelope,),
 )
 class OmitsData(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return with_body(outcome, data=None) if outcome.status == 200 else outcome
 
 
 @fault("omits_meta", "200 without meta", (success_envelope,))
 class OmitsMeta(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return with_body(outcome, meta=None) if outcome.status == 200 else outcome
 
 
@@ -40,7 +40,7 @@ class OmitsMeta(RewritingPolicy):
     (success_envelope,),
 )
 class MetaNamesAnotherProject(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 200:
             return outcome
         return with_body(
@@ -54,7 +54,7 @@ class MetaNamesAnotherProject(RewritingPolicy):
     (success_envelope,),
 )
 class StaleTimestamp(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 200:
             return outcome
         stale = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
@@ -67,7 +67,7 @@ class StaleTimestamp(RewritingPolicy):
     (success_envelope, response_schema_conformance),
 )
 class TimestampNotRfc3339(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 200:
             return outcome
         meta = {"timestamp": str(int(time.time())), "projectId": request.project_id}
@@ -80,7 +80,7 @@ class TimestampNotRfc3339(RewritingPolicy):
     (error_envelope,),
 )
 class ErrorStatusFieldMismatch(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return with_body(outcome, status=400) if outcome.status >= 400 else outcome
 
 
@@ -90,7 +90,7 @@ class ErrorStatusFieldMismatch(RewritingPolicy):
     (error_envelope,),
 )
 class WrongErrorCode(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return with_body(outcome, error="unauthorized") if outcome.status == 403 else outcome
 
 
@@ -100,7 +100,7 @@ class WrongErrorCode(RewritingPolicy):
     (json_content_type, content_type_conformance),
 )
 class PlainTextErrors(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status < 400:
             return outcome
         return attrs.evolve(outcome, media_type="text/plain")
@@ -112,5 +112,5 @@ class PlainTextErrors(RewritingPolicy):
     (error_envelope, response_schema_conformance),
 )
 class ErrorWithoutMessage(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return with_body(outcome, message=None) if outcome.status >= 400 else outcome

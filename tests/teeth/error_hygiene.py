@@ -5,8 +5,8 @@ from __future__ import annotations
 from devtune_contract.checks.hygiene import error_hygiene
 from devtune_contract.server.policy import (
     ERRORS,
-    Outcome,
     Policy,
+    Reply,
 )
 from teeth.policies import with_body
 from teeth.registry import fault
@@ -18,7 +18,7 @@ class LeakyErrors(Policy):
     leaky_status = 0
     leak = ""
 
-    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         outcome = super().error(status, headers)
         if status != self.leaky_status:
             return outcome

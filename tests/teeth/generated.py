@@ -13,13 +13,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
-from devtune_contract.suite import scenarios
+from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, with_body
 from teeth.registry import fault
 
@@ -51,7 +51,7 @@ class GetIsRouted(Policy):
     (status_code_conformance, scenarios.UNKNOWN_WEBHOOK),
 )
 class UndocumentedStatusForUnknownWebhook(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 404:
             return outcome
         return attrs.evolve(with_body(outcome, status=422), status=422)

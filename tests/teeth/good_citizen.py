@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RotateRequest,
 )
-from devtune_contract.suite import scenarios
+from devtune_contract.suite.engine import scenarios
 from teeth.registry import Headline, Wrapper, fault
 
 
@@ -24,7 +24,7 @@ from teeth.registry import Headline, Wrapper, fault
     environment={"DEVTUNE_REQUEST_TIMEOUT": "1"},
 )
 class HangsOnRotate(Policy):
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         if request.authorization:
             await asyncio.sleep(3600)
         return await super().handle(request)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from devtune_contract.checks.envelope import success_envelope
 from devtune_contract.checks.rate_limit import rate_limit_headers
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
 )
@@ -36,7 +36,7 @@ class TimestampFormat(RewritingPolicy):
 
     format = ""
 
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 200:
             return outcome
         stamp = datetime.now(UTC).strftime(self.format)

@@ -7,8 +7,8 @@ from typing import Any
 import attrs
 
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
     canonical_uuid,
@@ -19,14 +19,14 @@ from devtune_contract.server.storage import ApiKey
 class RewritingPolicy(Policy):
     """A fault that lets the reference decide, then changes the outcome."""
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         return self.rewrite(request, await super().handle(request))
 
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         raise NotImplementedError
 
 
-def with_body(outcome: Outcome, **changes: Any) -> Outcome:
+def with_body(outcome: Reply, **changes: Any) -> Reply:
     """``outcome`` with top-level body fields replaced (``None`` removes a field)."""
     body = {**outcome.body, **changes}
     return attrs.evolve(outcome, body={k: v for k, v in body.items() if v is not None})

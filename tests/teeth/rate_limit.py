@@ -14,8 +14,8 @@ from devtune_contract.checks.rate_limit import (
     rate_limited_response,
 )
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
 )
@@ -71,7 +71,7 @@ class ResetAsSecondsLeft(Policy):
     (rate_limited_response, response_headers_conformance),
 )
 class Bare429(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return attrs.evolve(outcome, headers={}) if outcome.status == 429 else outcome
 
 
@@ -81,7 +81,7 @@ class Bare429(RewritingPolicy):
     (rate_limited_response,),
 )
 class RateLimitedWithRemaining(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 429:
             return outcome
         return attrs.evolve(outcome, headers={**outcome.headers, "X-RateLimit-Remaining": "1"})
@@ -93,7 +93,7 @@ class RateLimitedWithRemaining(RewritingPolicy):
     (rate_limited_response, error_envelope),
 )
 class RateLimitedWrongCode(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         return with_body(outcome, error="too_many_requests") if outcome.status == 429 else outcome
 
 

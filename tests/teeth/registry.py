@@ -17,7 +17,7 @@ import attrs
 from devtune_contract.checks import ContractCheck
 from devtune_contract.server.app import ASGIApp
 from devtune_contract.server.policy import Policy, ServerConfig
-from devtune_contract.suite.scenarios import Scenario
+from devtune_contract.suite.engine.scenarios import Scenario
 
 Category = Literal[
     "generated",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from schemathesis.specs.openapi.checks import ignored_auth
 
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey
-from devtune_contract.suite import scenarios
+from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, unrestricted_key_for_path
 from teeth.registry import fault
 
@@ -69,7 +69,7 @@ class IgnoresPathProject(Policy):
     (scenarios.UNKNOWN_WEBHOOK,),
 )
 class UnknownWebhookIsForbidden(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status != 404:
             return outcome
         return self.error(403, outcome.headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devtune_contract.checks.secrets import no_credential_echo
 from devtune_contract.server.policy import (
-    Outcome,
+    Reply,
     RotateRequest,
 )
 from teeth.policies import RewritingPolicy, with_body
@@ -17,7 +17,7 @@ from teeth.registry import fault
     (no_credential_echo,),
 )
 class EchoesKeyInErrors(RewritingPolicy):
-    def rewrite(self, request: RotateRequest, outcome: Outcome) -> Outcome:
+    def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:
         if outcome.status < 400 or not request.authorization:
             return outcome
         return with_body(outcome, message=f"rejected credentials: {request.authorization}")

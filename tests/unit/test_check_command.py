@@ -11,7 +11,7 @@ import pytest
 from devtune_contract import cli
 from devtune_contract.check_command import exit_codes_table, parse, settings_table, usage
 from devtune_contract.settings import SETTINGS, SettingsError
-from devtune_contract.suite.exit_codes import EXIT_CODES, OUTCOMES, ExitCode
+from devtune_contract.suite.reports.exit_codes import EXIT_CODES, OUTCOMES, ExitCode
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "dtk_live_" + "cd" * 32

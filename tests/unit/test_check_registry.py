@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
-from pathlib import Path
 
 import pytest
 from unit.conftest import GET_TEAM, error_body, exchange, rotation_body
@@ -13,10 +12,11 @@ from unit.conftest import GET_TEAM, error_body, exchange, rotation_body
 import devtune_contract.checks
 from devtune_contract.checks import ALL_CHECKS, ContractCheck, RunState
 from devtune_contract.settings import Settings, SettingsError
-from devtune_contract.suite import scenarios
-from devtune_contract.suite.schemas import CheckSelection, builtin_checks
+from devtune_contract.suite.adapter.runner import tests_directory
+from devtune_contract.suite.engine import scenarios
+from devtune_contract.suite.engine.schemas import CheckSelection, builtin_checks
 
-CONTRACT_TESTS = Path(scenarios.__file__).parent / "contract_tests"
+CONTRACT_TESTS = tests_directory()
 
 
 def declared_checks() -> set[ContractCheck]:
@@ -54,8 +54,8 @@ def test_applicability_follows_the_response_and_its_operation() -> None:
         "secret_strength",
         "secret_randomness",
         "fresh_secret",
-        "secret_not_cacheable",
         "no_credential_echo",
+        "secret_not_cacheable",
     ]
     assert "error_envelope" in applying(exchange(404, error_body(404)))
     limited = exchange(429, error_body(429), headers={"x-ratelimit-limit": "1"})

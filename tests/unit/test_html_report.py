@@ -13,9 +13,10 @@ from html_page import Page
 from devtune_contract.constants import HTML_REPORT, SUMMARY_REPORT
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.masking import Redactor
-from devtune_contract.suite import html_report, reports
-from devtune_contract.suite.ledger import FailureRecord, Ledger
-from devtune_contract.suite.reports import ExitCode
+from devtune_contract.suite.engine.ledger import FailureRecord, Ledger
+from devtune_contract.suite.reports import files as reports
+from devtune_contract.suite.reports import html as html_report
+from devtune_contract.suite.reports.files import ExitCode
 
 MARKUP = (
     "<script>alert(1)</script>",

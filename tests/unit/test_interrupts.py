@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from devtune_contract.suite import interrupts
-from devtune_contract.suite.interrupts import Interrupts
+from devtune_contract.suite.engine import interrupts
+from devtune_contract.suite.engine.interrupts import Interrupts
 
 
 class ExitedAtOnce(Exception):

@@ -24,8 +24,8 @@ from devtune_contract.operations import (
     operation_at,
     spec_path,
 )
-from devtune_contract.suite.exchanges import ExchangeCache
-from devtune_contract.suite.schemas import build_case
+from devtune_contract.suite.engine.exchanges import ExchangeCache
+from devtune_contract.suite.engine.schemas import build_case
 
 
 def test_the_rotate_operation_is_read_from_openapi_json() -> None:

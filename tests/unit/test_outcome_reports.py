@@ -5,24 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from devtune_contract.suite import reports
-from devtune_contract.suite.ledger import Ledger
-from devtune_contract.suite.outcomes import (
+from devtune_contract.suite.engine.ledger import Ledger
+from devtune_contract.suite.engine.unanswered import (
+    AnswerLost,
     DeadlineReached,
     NotSent,
-    OutcomeUnknown,
     RateLimitedBeyondPatience,
-    SendOutcome,
+    Unanswered,
 )
-from devtune_contract.suite.reports import ExitCode
+from devtune_contract.suite.reports import files as reports
+from devtune_contract.suite.reports.files import ExitCode
 
 RATE_LIMITED = RateLimitedBeyondPatience("429 asks for a 62 s wait, more than ...")
 
 
 def test_every_outcome_has_one_row() -> None:
-    for kind in (NotSent, OutcomeUnknown, RateLimitedBeyondPatience, DeadlineReached):
+    for kind in (NotSent, AnswerLost, RateLimitedBeyondPatience, DeadlineReached):
         assert reports.shown_as(kind("why")) is reports.SHOWN_AS[kind]
-    assert set(reports.SHOWN_AS) == set(SendOutcome.__subclasses__())
+    assert set(reports.SHOWN_AS) == set(Unanswered.__subclasses__())
 
 
 def test_a_spent_quota_is_an_error_reported_once_with_exit_code_9() -> None:
@@ -39,10 +39,10 @@ def test_a_subclass_is_shown_as_its_outcome() -> None:
 
 def test_the_outcome_is_found_inside_exception_groups() -> None:
     grouped = ExceptionGroup("two", [ValueError("no"), ExceptionGroup("one", [RATE_LIMITED])])
-    assert reports.send_outcome(grouped) is RATE_LIMITED
-    assert reports.send_outcome(RATE_LIMITED) is RATE_LIMITED
-    assert reports.send_outcome(ValueError("no")) is None
-    assert reports.send_outcome(None) is None
+    assert reports.unanswered_in(grouped) is RATE_LIMITED
+    assert reports.unanswered_in(RATE_LIMITED) is RATE_LIMITED
+    assert reports.unanswered_in(ValueError("no")) is None
+    assert reports.unanswered_in(None) is None
 
 
 def test_named_tests_get_errors_for_each_of_their_failures(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from teeth.conforming import SlidingWindowLimiter, TokenBucketLimiter
 
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
-from devtune_contract.suite.quota import (
+from devtune_contract.suite.engine.quota import (
     RESET_MARGIN,
     BeyondPatience,
     QuotaWatch,

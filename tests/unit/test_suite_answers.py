@@ -7,15 +7,15 @@ from types import SimpleNamespace
 import pytest
 from unit.conftest import exchange
 
-from devtune_contract.suite.answers import (
+from devtune_contract.suite.adapter.plugin import ContractPlugin
+from devtune_contract.suite.engine.answers import (
     Answer,
     ContractFailure,
     Failure,
     Severity,
     expect,
 )
-from devtune_contract.suite.outcomes import NotSent, RateLimitedBeyondPatience
-from devtune_contract.suite.plugin import ContractPlugin
+from devtune_contract.suite.engine.unanswered import NotSent, RateLimitedBeyondPatience
 
 
 def answer(status: int, *failures: Failure) -> Answer:

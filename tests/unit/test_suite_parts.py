@@ -15,8 +15,9 @@ import requests
 from devtune_contract.masking import Redactor, looks_like_secret
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.settings import Pace
-from devtune_contract.suite import exchanges, reports, transport, waiting
-from devtune_contract.suite.rotation_cap import CapReached, RotationCap
+from devtune_contract.suite.engine import exchanges, transport, waiting
+from devtune_contract.suite.engine.rotation_cap import CapReached, RotationCap
+from devtune_contract.suite.reports import files as reports
 
 
 def test_the_cap_counts_by_outcome() -> None:
@@ -176,7 +177,7 @@ def test_one_line_failures_give_junit_one_line() -> None:
 def test_long_waits_are_announced(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
     said: list[str] = []
-    monkeypatch.setattr("devtune_contract.suite.waiting.time.sleep", slept.append)
+    monkeypatch.setattr("devtune_contract.suite.engine.waiting.time.sleep", slept.append)
     waiting.wait(1.0, "short", said.append)
     waiting.wait(42.0, "rate limited (429) until X-RateLimit-Reset", said.append)
     assert slept == [1.0, 42.0]
@@ -185,7 +186,7 @@ def test_long_waits_are_announced(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_pacer_spreads_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("devtune_contract.suite.waiting.time.sleep", slept.append)
+    monkeypatch.setattr("devtune_contract.suite.engine.waiting.time.sleep", slept.append)
     pacer = waiting.Pacer(Pace(2, 10.0), lambda line: None)
     for _ in range(3):
         pacer.before_request()

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from devtune_contract.suite import transport
-from devtune_contract.suite.outcomes import DeadlineReached, NotSent, OutcomeUnknown
+from devtune_contract.suite.engine import transport
+from devtune_contract.suite.engine.unanswered import AnswerLost, DeadlineReached, NotSent
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 Serve = Callable[[socket.socket], None]
@@ -94,7 +94,7 @@ def test_a_body_that_never_completes_is_bounded_as_a_whole(
     """Was: requests' per-read timeout let a body trickle forever."""
     url = serve(handler)
     started = time.monotonic()
-    with pytest.raises(OutcomeUnknown, match=r"no complete response from .* within 1 s") as lost:
+    with pytest.raises(AnswerLost, match=r"no complete response from .* within 1 s") as lost:
         session().get(url)
     assert time.monotonic() - started < 2.5
     assert lost.value.name == "sent, outcome unknown"
@@ -104,7 +104,7 @@ def test_a_body_that_never_completes_is_bounded_as_a_whole(
 def test_a_body_over_the_size_bound_is_not_read_further(
     serve: Callable[[Serve], str], handler: Serve
 ) -> None:
-    with pytest.raises(OutcomeUnknown, match="larger than DEVTUNE_MAX_BODY_BYTES=1048576"):
+    with pytest.raises(AnswerLost, match="larger than DEVTUNE_MAX_BODY_BYTES=1048576"):
         session(timeout=5).get(serve(handler))
 
 

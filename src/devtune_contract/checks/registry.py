@@ -60,8 +60,18 @@ class ContractCheck:
             self.function(exchange, run)
 
 
+REGISTERED: list[ContractCheck] = []
+
+
 def contract_check(*, applies: Applicability) -> Callable[[CheckFunction], ContractCheck]:
+    """Declare ``function`` a check and register it: the suite runs checks in the order their
+    modules are imported (``checks/__init__.py``) and, within a module, defined."""
+
     def declare(function: CheckFunction) -> ContractCheck:
-        return ContractCheck(function, applies)
+        check = ContractCheck(function, applies)
+        if any(known.name == check.name for known in REGISTERED):
+            raise ValueError(f"two contract checks are called {check.name}")
+        REGISTERED.append(check)
+        return check
 
     return declare

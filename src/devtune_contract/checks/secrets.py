@@ -70,29 +70,6 @@ def secret_strength(exchange: Exchange, run: RunState) -> None:
 
 
 @contract_check(applies=returns_a_secret)
-def fresh_secret(exchange: Exchange, run: RunState) -> None:
-    """Each rotation returns a secret never seen before in this run."""
-    secret = returned_secret(exchange)
-    if secret is None:
-        return
-    if run.remember_secret(secret, exchange.id) is not None:
-        raise ContractViolation(
-            f"secret {mask(secret)} was already returned by an earlier rotation"
-        )
-
-
-@contract_check(applies=always)
-def no_credential_echo(exchange: Exchange, run: RunState) -> None:
-    """No response body repeats the API key the request carried (or any configured key)."""
-    sent = bearer_token(exchange.authorization)
-    keys = {k for k in (sent, *run.settings.api_keys()) if k and len(k) >= 16}
-    text = exchange.body.decode(errors="replace")
-    for key in keys:
-        if key in text:
-            raise ContractViolation(f"the response body echoes the API key {mask(key)}")
-
-
-@contract_check(applies=returns_a_secret)
 def secret_randomness(exchange: Exchange, run: RunState) -> None:
     """The secret looks random and embeds no identifier of the request or the run.
 
@@ -117,6 +94,29 @@ def secret_randomness(exchange: Exchange, run: RunState) -> None:
     finding = not_random(*part)
     if finding is not None:
         raise ContractViolation(f"secret {mask(secret)} is not random: {finding}")
+
+
+@contract_check(applies=returns_a_secret)
+def fresh_secret(exchange: Exchange, run: RunState) -> None:
+    """Each rotation returns a secret never seen before in this run."""
+    secret = returned_secret(exchange)
+    if secret is None:
+        return
+    if run.remember_secret(secret, exchange.id) is not None:
+        raise ContractViolation(
+            f"secret {mask(secret)} was already returned by an earlier rotation"
+        )
+
+
+@contract_check(applies=always)
+def no_credential_echo(exchange: Exchange, run: RunState) -> None:
+    """No response body repeats the API key the request carried (or any configured key)."""
+    sent = bearer_token(exchange.authorization)
+    keys = {k for k in (sent, *run.settings.api_keys()) if k and len(k) >= 16}
+    text = exchange.body.decode(errors="replace")
+    for key in keys:
+        if key in text:
+            raise ContractViolation(f"the response body echoes the API key {mask(key)}")
 
 
 def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from devtune_contract.operations import ROTATE_SECRET
-from devtune_contract.server.policy import Outcome, Policy, RotateRequest
+from devtune_contract.server.policy import Policy, Reply, RotateRequest
 from devtune_contract.server.protocol import DropConnection, drop_connection
 
 API_PREFIX = ROTATE_SECRET.base_path
@@ -40,7 +40,7 @@ def authorization(headers: list[tuple[bytes, bytes]]) -> str | None:
     return ", ".join(values) if values else None
 
 
-def render(outcome: Outcome) -> tuple[list[tuple[bytes, bytes]], bytes]:
+def render(outcome: Reply) -> tuple[list[tuple[bytes, bytes]], bytes]:
     body = json.dumps(outcome.body, separators=(",", ":")).encode()
     media_type = outcome.media_type
     if media_type.startswith("text/") and "charset" not in media_type:
@@ -59,7 +59,7 @@ def create_app(policy: Policy) -> ASGIApp:
     """The reference server (or a variant of it, depending on ``policy``)."""
     allow = ", ".join(policy.methods)
 
-    async def decide(scope: Scope) -> Outcome:
+    async def decide(scope: Scope) -> Reply:
         values = ROTATE_SECRET.match(scope["path"])
         if values is None:
             return policy.error(404)

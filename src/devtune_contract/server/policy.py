@@ -48,7 +48,7 @@ class ServerConfig:
 
 
 @attrs.frozen
-class Outcome:
+class Reply:
     """A response before serialisation: status, JSON body and extra headers."""
 
     status: int
@@ -104,7 +104,7 @@ class Policy:
         self.config = config or ServerConfig()
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_window)
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         context = RequestContext(request)
         key = self.authenticate(context)
         if key is None:
@@ -159,7 +159,7 @@ class Policy:
             return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
         return secrets.token_hex(32)
 
-    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Outcome:
+    def success(self, context: RequestContext, secret: str, headers: dict[str, str]) -> Reply:
         project_id = context.request.project_id
         body = {
             "data": {"secret": secret},
@@ -168,8 +168,8 @@ class Policy:
                 "projectId": canonical_uuid(project_id) or project_id,
             },
         }
-        return Outcome(200, body, {**headers, "Cache-Control": "no-store"})
+        return Reply(200, body, {**headers, "Cache-Control": "no-store"})
 
-    def error(self, status: int, headers: dict[str, str] | None = None) -> Outcome:
+    def error(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         code, message = ERRORS[status]
-        return Outcome(status, {"error": code, "message": message, "status": status}, headers or {})
+        return Reply(status, {"error": code, "message": message, "status": status}, headers or {})

@@ -18,8 +18,8 @@ from typing import Literal, get_args
 import attrs
 
 from devtune_contract.server.policy import (
-    Outcome,
     Policy,
+    Reply,
     RequestContext,
     RotateRequest,
     ServerConfig,
@@ -36,14 +36,14 @@ FaultName = Literal[
     "slow",
     "malformed_meta",
 ]
-Proceed = Callable[[], Awaitable[Outcome]]
-Apply = Callable[[Policy, Proceed, Mapping[str, float]], Awaitable[Outcome]]
+Proceed = Callable[[], Awaitable[Reply]]
+Apply = Callable[[Policy, Proceed, Mapping[str, float]], Awaitable[Reply]]
 
 # What a malformed_meta answer carries instead of a timestamp and the project's id.
 BROKEN_META = {"timestamp": "not a timestamp", "projectId": 42}
 
 
-async def lost_response(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Outcome:
+async def lost_response(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Reply:
     """The rotation commits, then the connection closes before any byte of the answer."""
     await proceed()
     raise DropConnection
@@ -51,31 +51,31 @@ async def lost_response(policy: Policy, proceed: Proceed, options: Mapping[str, 
 
 async def reset_before_commit(
     policy: Policy, proceed: Proceed, options: Mapping[str, float]
-) -> Outcome:
+) -> Reply:
     """The connection closes once the request has arrived, before the rotation: nothing changed."""
     raise DropConnection
 
 
-async def rate_limited(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Outcome:
+async def rate_limited(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Reply:
     """A 429 with the documented headers, the window resetting ``seconds`` from now."""
     reset = math.ceil(time.time() + options["seconds"])
     quota = RateLimitDecision(allowed=False, limit=policy.limiter.limit, remaining=0, reset=reset)
     return policy.error(429, quota.headers())
 
 
-async def server_error(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Outcome:
+async def server_error(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Reply:
     """A 500 in the error envelope; nothing changed."""
     return policy.error(500)
 
 
-async def slow(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Outcome:
+async def slow(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Reply:
     """The answer comes ``seconds`` late, after the commit."""
     outcome = await proceed()
     await asyncio.sleep(options["seconds"])
     return outcome
 
 
-async def malformed_meta(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Outcome:
+async def malformed_meta(policy: Policy, proceed: Proceed, options: Mapping[str, float]) -> Reply:
     """A 200 with the new secret and a ``meta`` that breaks the contract."""
     outcome = await proceed()
     if outcome.status != 200:
@@ -124,7 +124,7 @@ class Fault:
                 raise ValueError(f"{name}: {option} must be a number of seconds >= 0")
         return cls(name, {**kind.defaults, **options})  # type: ignore[arg-type]
 
-    async def apply(self, policy: Policy, proceed: Proceed) -> Outcome:
+    async def apply(self, policy: Policy, proceed: Proceed) -> Reply:
         return await FAULTS[self.name].apply(policy, proceed, self.options)
 
 
@@ -161,7 +161,7 @@ class FaultInjectingPolicy(Policy):
         super().__init__(store, config)
         self.faults = FaultQueue()
 
-    async def handle(self, request: RotateRequest) -> Outcome:
+    async def handle(self, request: RotateRequest) -> Reply:
         fault = (
             self.faults.take()
             if self.faults and self.authenticate(RequestContext(request))

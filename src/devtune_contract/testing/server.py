@@ -5,9 +5,9 @@ from __future__ import annotations
 import attrs
 
 from devtune_contract.closing import Closing
+from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.server.policy import ServerConfig
 from devtune_contract.server.ratelimit import RateLimiter
-from devtune_contract.suite.embedded import EmbeddedServer
 from devtune_contract.testing.faults import Fault, FaultInjectingPolicy, FaultName
 
 

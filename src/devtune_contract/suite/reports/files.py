@@ -17,18 +17,18 @@ import attrs
 
 from devtune_contract.constants import HTML_REPORT, JUNIT_REPORT, SUMMARY_REPORT
 from devtune_contract.masking import Redactor
-from devtune_contract.suite import html_report
-
-# Re-exported: the exit codes were declared here before they moved to a pytest-free module.
-from devtune_contract.suite.exit_codes import OUTCOMES as OUTCOMES
-from devtune_contract.suite.exit_codes import ExitCode as ExitCode
-from devtune_contract.suite.outcomes import (
+from devtune_contract.suite.engine.unanswered import (
+    AnswerLost,
     DeadlineReached,
     NotSent,
-    OutcomeUnknown,
     RateLimitedBeyondPatience,
-    SendOutcome,
+    Unanswered,
 )
+from devtune_contract.suite.reports import html as html_report
+
+# Re-exported: the exit codes were declared here before they moved to a pytest-free module.
+from devtune_contract.suite.reports.exit_codes import OUTCOMES as OUTCOMES
+from devtune_contract.suite.reports.exit_codes import ExitCode as ExitCode
 
 # A test suite's count attributes, and the element a test case has for each.
 JUNIT_OUTCOMES = (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
@@ -42,7 +42,7 @@ def outcome_of(code: int) -> str:
 
 @attrs.frozen
 class Shown:
-    """How a run reports a test that ended in one kind of :class:`SendOutcome`.
+    """How a run reports a test that ended in one kind of :class:`Unanswered`.
 
     ``junit``: a ``<failure>`` says the server was judged and broke the contract, an
     ``<error>`` that it could not be judged. ``exit_code``: the run's code when every red test
@@ -57,24 +57,24 @@ class Shown:
 
 
 # One row per outcome: the pytest adapter, the JUnit and the exit code all read it from here.
-SHOWN_AS: dict[type[SendOutcome], Shown] = {
+SHOWN_AS: dict[type[Unanswered], Shown] = {
     NotSent: Shown("error", ExitCode.CONTRACT_FAILED),
-    OutcomeUnknown: Shown("error", ExitCode.CONTRACT_FAILED),
+    AnswerLost: Shown("error", ExitCode.CONTRACT_FAILED),
     RateLimitedBeyondPatience: Shown("error", ExitCode.RATE_LIMITED, once=True),
     DeadlineReached: Shown("error", ExitCode.CONTRACT_FAILED),
 }
 
 
-def shown_as(outcome: SendOutcome) -> Shown:
+def shown_as(outcome: Unanswered) -> Shown:
     return next(SHOWN_AS[kind] for kind in type(outcome).__mro__ if kind in SHOWN_AS)
 
 
-def send_outcome(error: BaseException | None) -> SendOutcome | None:
+def unanswered_in(error: BaseException | None) -> Unanswered | None:
     """The outcome a test ended in, also from inside an exception group (hypothesis makes one)."""
-    if isinstance(error, SendOutcome):
+    if isinstance(error, Unanswered):
         return error
     if isinstance(error, BaseExceptionGroup):
-        return next(filter(None, map(send_outcome, error.exceptions)), None)
+        return next(filter(None, map(unanswered_in, error.exceptions)), None)
     return None
 
 

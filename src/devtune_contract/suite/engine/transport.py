@@ -6,7 +6,7 @@ variable that fixes it, the proxy when the proxy is what failed, the timeout set
 A whole response, headers and body together, gets ``DEVTUNE_REQUEST_TIMEOUT`` (never the run's
 deadline) and at most ``DEVTUNE_MAX_BODY_BYTES``: requests' own timeout bounds each socket read,
 so a body trickling one byte a second would never time out. And every request that got no
-answer ends as one of the outcomes of :mod:`~devtune_contract.suite.outcomes`, raised from
+answer ends as one of the outcomes of :mod:`~devtune_contract.suite.engine.unanswered`, raised from
 inside the session, so schemathesis' silent re-send on a dropped connection
 (TOOL_NOTES.md) never sees a ``requests`` error to act on.
 """
@@ -32,12 +32,12 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, NewConnectionError, ReadTimeoutError
 
-from devtune_contract.suite.outcomes import (
+from devtune_contract.suite.engine.unanswered import (
+    AnswerLost,
     DeadlineReached,
     NoCompleteResponse,
     NotSent,
-    OutcomeUnknown,
-    SendOutcome,
+    Unanswered,
 )
 
 BODY_CHUNK = 64 * 1024
@@ -89,12 +89,12 @@ def describe(error: requests.RequestException, url: str, timeout: float) -> str:
     if isinstance(error, requests.exceptions.ProxyError):
         proxy = proxy_for(url) or "the configured proxy"
         return (
-            f"the proxy {proxy} failed ({_cause(error)}) on the way to {target}: "
+            f"the proxy {proxy} failed ({_meaning_of(error)}) on the way to {target}: "
             "check HTTPS_PROXY, HTTP_PROXY and NO_PROXY"
         )
     if isinstance(error, requests.exceptions.SSLError):
         reason = TLS_REASON.search(str(error))
-        cause = reason.group(1).strip() if reason else _cause(error)
+        cause = reason.group(1).strip() if reason else _meaning_of(error)
         return (
             f"TLS handshake with {target} failed: {cause}; point REQUESTS_CA_BUNDLE or "
             "SSL_CERT_FILE at the CA bundle that signed the server's certificate"
@@ -102,8 +102,8 @@ def describe(error: requests.RequestException, url: str, timeout: float) -> str:
     if isinstance(error, requests.Timeout):
         return timed_out(url, timeout)
     if is_not_sent(error):
-        return f"cannot reach {target}: {_cause(error)}"
-    return f"{target} {_cause(error)} before the response was complete"
+        return f"cannot reach {target}: {_meaning_of(error)}"
+    return f"{target} {_meaning_of(error)} before the response was complete"
 
 
 def timed_out(url: str, timeout: float) -> str:
@@ -124,16 +124,16 @@ def is_not_sent(error: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def outcome_of(error: requests.RequestException, url: str, timeout: float) -> SendOutcome:
+def unanswered_from(error: requests.RequestException, url: str, timeout: float) -> Unanswered:
     """The outcome a ``requests`` error stands for, with its one-line cause."""
     if is_not_sent(error):
         return NotSent(describe(error, url, timeout))
     if isinstance(error, requests.Timeout):
         return NoCompleteResponse(describe(error, url, timeout))
-    return OutcomeUnknown(describe(error, url, timeout))
+    return AnswerLost(describe(error, url, timeout))
 
 
-def _cause(error: requests.RequestException) -> str:
+def _meaning_of(error: requests.RequestException) -> str:
     text = str(error)
     for pattern, meaning in CAUSES:
         if re.search(pattern, text):
@@ -252,7 +252,7 @@ class BoundedSession(requests.Session):
 
     ``case.call(session=...)`` sends through :meth:`request`; it returns a response whose body
     is already read (schemathesis then finds ``content`` in place), or raises a
-    :class:`~devtune_contract.suite.outcomes.SendOutcome`.
+    :class:`~devtune_contract.suite.engine.unanswered.Unanswered`.
     """
 
     def __init__(self, bounds: Bounds, verify: str | bool = True) -> None:
@@ -278,7 +278,7 @@ class BoundedSession(requests.Session):
                     response = super().request(verb, target, *args, **kwargs)
                     response._content = self._body(response, watch, target)
                 except requests.RequestException as error:
-                    failure: SendOutcome = self._lost(error, watch, target)
+                    failure: Unanswered = self._lost(error, watch, target)
                 else:
                     return response
         finally:
@@ -311,12 +311,12 @@ class BoundedSession(requests.Session):
         finally:
             response.close()
 
-    def _lost(self, error: requests.RequestException, watch: _Watch, target: str) -> SendOutcome:
+    def _lost(self, error: requests.RequestException, watch: _Watch, target: str) -> Unanswered:
         if watch.fired and watch.run_ends:
             return DeadlineReached(deadline_reason())
         if watch.fired:
             return NoCompleteResponse(timed_out(target, self.bounds.timeout))
-        return outcome_of(error, target, self.bounds.timeout)
+        return unanswered_from(error, target, self.bounds.timeout)
 
 
 def deadline_reason() -> str:

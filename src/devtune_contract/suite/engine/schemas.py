@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from devtune_contract.checks import ContractCheck
 from devtune_contract.operations import Operation, spec_path
 from devtune_contract.settings import Settings, SettingsError
-from devtune_contract.suite.transport import ca_bundle
+from devtune_contract.suite.engine.transport import ca_bundle
 
 # Checks that judge a response alone; the other built-ins judge how the request was generated
 # (or re-send it) and only make sense for schemathesis-generated cases.

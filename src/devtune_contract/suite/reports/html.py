@@ -17,8 +17,8 @@ from typing import Any, Literal
 import attrs
 import jinja2
 
-from devtune_contract.suite.exit_codes import EXIT_CODES
-from devtune_contract.suite.ledger import FailureRecord
+from devtune_contract.suite.engine.ledger import FailureRecord
+from devtune_contract.suite.reports.exit_codes import EXIT_CODES
 
 TEMPLATE = "report.html.jinja"
 

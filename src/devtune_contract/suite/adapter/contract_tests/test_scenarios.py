@@ -18,9 +18,9 @@ import pytest
 from devtune_contract.checks.secrets import returned_secret
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.masking import mask
-from devtune_contract.suite.answers import Answer, Failure, expect
-from devtune_contract.suite.rotation_cap import CapReached
-from devtune_contract.suite.session import ContractSession, bearer
+from devtune_contract.suite.engine.answers import Answer, Failure, expect
+from devtune_contract.suite.engine.rotation_cap import CapReached
+from devtune_contract.suite.engine.session import ContractSession, bearer
 
 ROTATIONS = 3
 BURST = 3

@@ -37,7 +37,7 @@ import attrs
 
 from devtune_contract.checks.rate_limit import NAMES, header_integer
 from devtune_contract.credentials import bearer_token
-from devtune_contract.suite.waiting import seconds_until_reset
+from devtune_contract.suite.engine.waiting import seconds_until_reset
 
 # Waiting until Reset exactly may meet the old window still open (clocks, whole seconds).
 RESET_MARGIN = 0.5

@@ -4,8 +4,8 @@
 a fresh connection and never re-sends them once they may have reached the server, bounds every
 response (:mod:`transport`), turns each response into an exchange (registering its secrets)
 before any check runs, runs every selected check and waits out a 429 until
-``X-RateLimit-Reset``. It returns an :class:`~devtune_contract.suite.answers.Answer` (the
-exchange and its failures, worst first) or raises one of the outcomes of :mod:`outcomes`; it
+``X-RateLimit-Reset``. It returns an :class:`~devtune_contract.suite.engine.answers.Answer` (the
+exchange and its failures, worst first) or raises one of :mod:`unanswered`; it
 never fails a test itself, so the caller's expectation can come first. The pieces live in their
 own modules: :mod:`schemas`, :mod:`exchanges`, :mod:`transport`, :mod:`rotation_cap`,
 :mod:`waiting`, :mod:`answers`.
@@ -18,31 +18,30 @@ import time
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-import pytest
 import requests
 from schemathesis.core.failures import FailureGroup
 
-from devtune_contract.checks import ALL_CHECKS, Check, Exchange, RunState
+from devtune_contract.checks import ALL_CHECKS, ContractCheck, Exchange, RunState
 from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET
 from devtune_contract.checks.registry import always
 from devtune_contract.masking import Redactor
 from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
-from devtune_contract.settings import Settings
-from devtune_contract.suite import quota, schemas, transport
-from devtune_contract.suite.answers import Answer, Failure
-from devtune_contract.suite.exchanges import ExchangeCache
-from devtune_contract.suite.interrupts import Interrupts
-from devtune_contract.suite.ledger import Ledger
-from devtune_contract.suite.outcomes import (
+from devtune_contract.settings import Settings, variable_of
+from devtune_contract.suite.engine import quota, schemas, transport
+from devtune_contract.suite.engine.answers import Answer, Failure
+from devtune_contract.suite.engine.exchanges import ExchangeCache
+from devtune_contract.suite.engine.interrupts import Interrupts
+from devtune_contract.suite.engine.ledger import Ledger
+from devtune_contract.suite.engine.rotation_cap import CapReached, RotationCap
+from devtune_contract.suite.engine.unanswered import (
     DeadlineReached,
     NoCompleteResponse,
     NotSent,
     RateLimitedBeyondPatience,
-    SendOutcome,
+    Unanswered,
 )
-from devtune_contract.suite.rotation_cap import CapReached, RotationCap
-from devtune_contract.suite.waiting import Announce, Pacer, wait
+from devtune_contract.suite.engine.waiting import Announce, Pacer, wait
 
 # A request is tried again this many times when it was not sent at all, or, if it cannot rotate
 # anything, after a dropped connection; a request that could rotate is never sent twice.
@@ -51,11 +50,15 @@ CLOSE = {"Connection": "close"}
 SERVER_GONE = "; the server stopped answering mid-run: every remaining test is skipped"
 
 
+def _raise(reached: CapReached) -> NoReturn:
+    raise reached
+
+
 def bearer(key: str) -> str:
     return f"Bearer {key}"
 
 
-def as_schemathesis_check(check: Check, session: ContractSession) -> Any:
+def as_schemathesis_check(check: ContractCheck, session: ContractSession) -> Any:
     def adapter(ctx: Any, response: Any, case: Any) -> None:
         check(session.exchanges.view(case, response), session.run)
 
@@ -97,15 +100,16 @@ class ContractSession:
         self.gone: NotSent | None = None
         self.answered_once = False
         self.deadline_passed: DeadlineReached | None = None
+        # What a test that needs a rotation the cap has no room for does: by default the
+        # engine raises; a test runner makes it a skip (the pytest adapter does).
+        self.cap_reached: Callable[[CapReached], NoReturn] = _raise
         self.pacer = Pacer(settings.pace, lambda line: self.announce(line))
         # Authorization values the suite sent, as shell expressions over the configured keys.
         self.shell_credentials: dict[str, str] = {}
-        for key, variable in (
-            (settings.api_key, "DEVTUNE_API_KEY"),
-            (settings.readonly_api_key, "DEVTUNE_READONLY_API_KEY"),
-        ):
+        for field in ("api_key", "readonly_api_key"):
+            key = getattr(settings, field)
             if key:
-                self.shell_credentials[key] = f"${variable}"
+                self.shell_credentials[key] = f"${variable_of(field)}"
         self._thread = threading.local()
         self.selection = schemas.CheckSelection.from_settings(settings, ALL_CHECKS)
         self.contract_checks = [
@@ -214,7 +218,7 @@ class ContractSession:
         ``builtins``: also run schemathesis' response checks, which judge the request as the
         documented POST (not for a method or credential the contract never documents).
         ``call``: passed to ``case.call`` (``method``, ``params``, ``headers``).
-        Raises a :class:`~devtune_contract.suite.outcomes.SendOutcome` when no answer came.
+        Raises a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` when no answer came.
         """
         waits = 0
         while True:
@@ -267,8 +271,8 @@ class ContractSession:
             try:
                 self.cap.reserve()
             except CapReached as reached:
-                pytest.skip(str(reached))
-        last: SendOutcome = NotSent("no attempt made")
+                self.cap_reached(reached)
+        last: Unanswered = NotSent("no attempt made")
         for _ in range(TRANSPORT_RETRIES + 1):
             self.pacer.before_request()
             try:
@@ -277,7 +281,7 @@ class ContractSession:
                 self.ledger.count_not_sent()
                 last = outcome
                 continue  # nothing reached the server: safe to try again, even a rotation
-            except SendOutcome as outcome:
+            except Unanswered as outcome:
                 self.ledger.count_response(None, could_rotate=rotates, probe=probe)
                 if rotates:
                     self.cap.settle(None)
@@ -315,7 +319,7 @@ class ContractSession:
         with transport.fresh_session(self.bounds, transport.ca_bundle()) as fresh:
             return case.call(session=fresh, **{**call, "headers": headers})
 
-    def _outcome(self, outcome: SendOutcome, case: Any, call: dict[str, Any]) -> SendOutcome:
+    def _outcome(self, outcome: Unanswered, case: Any, call: dict[str, Any]) -> Unanswered:
         """``outcome`` redacted, with the request it was about (for the reproducer)."""
         sent = case.as_transport_kwargs(
             base_url=self.settings.base_url, headers=call.get("headers")
@@ -353,7 +357,7 @@ class ContractSession:
         """Wait for the reset, or say the quota is spent: patience ran out, not the contract.
 
         ``waits``: how often this request already waited; after
-        :data:`~devtune_contract.suite.quota.MAX_RATE_LIMIT_WAITS` the quota is taken as spent.
+        :data:`~devtune_contract.suite.engine.quota.MAX_RATE_LIMIT_WAITS` the quota is taken as spent.
         The refusal is raised from this one line whichever test meets it: hypothesis replays a
         generated test's failing example and must see the same error at the same place.
         """
@@ -369,6 +373,3 @@ class ContractSession:
             reason = decision.reason(self.quota.shared())
             raise RateLimitedBeyondPatience(self.redactor.redact(reason))
         wait(decision.seconds, "rate limited (429) until X-RateLimit-Reset", self.announce)
-
-    def _fail(self, message: str) -> NoReturn:
-        pytest.fail(self.redactor.redact(message), pytrace=False)

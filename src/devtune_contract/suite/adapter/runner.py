@@ -4,8 +4,8 @@ Order matters and is the point of this module: clear the previous reports, read 
 start the embedded server when no base URL is given, run the preflight (configuration first,
 before anything spends quota), and only then hand the session to pytest. Whatever stops the run,
 it leaves a JUnit and a summary saying why, and exits with a code that says which kind of stop
-it was (see :data:`~devtune_contract.suite.exit_codes.EXIT_CODES`); that includes SIGTERM and
-SIGINT (:mod:`~devtune_contract.suite.interrupts`).
+it was (see :data:`~devtune_contract.suite.reports.exit_codes.EXIT_CODES`); that includes SIGTERM and
+SIGINT (:mod:`~devtune_contract.suite.engine.interrupts`).
 """
 
 from __future__ import annotations
@@ -18,24 +18,24 @@ from pathlib import Path
 
 import pytest
 
-from devtune_contract.check_command import PROG
+from devtune_contract.constants import CHECK_PROG as PROG
 from devtune_contract.masking import Redactor
+from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.settings import Settings, SettingsError, SettingsSources
-from devtune_contract.suite import reports
-from devtune_contract.suite.embedded import EmbeddedServer
-from devtune_contract.suite.exit_codes import ExitCode
-from devtune_contract.suite.interrupts import Interrupts
-from devtune_contract.suite.outcomes import DeadlineReached
-from devtune_contract.suite.plugin import ContractPlugin
-from devtune_contract.suite.preflight import Preflight
-from devtune_contract.suite.session import ContractSession
+from devtune_contract.suite.adapter.plugin import ContractPlugin
+from devtune_contract.suite.engine.interrupts import Interrupts
+from devtune_contract.suite.engine.preflight import Preflight
+from devtune_contract.suite.engine.session import ContractSession
+from devtune_contract.suite.engine.unanswered import DeadlineReached
+from devtune_contract.suite.reports import files as reports
+from devtune_contract.suite.reports.exit_codes import ExitCode
 
 STOP_CODES = {"configuration": ExitCode.CONFIGURATION, "unreachable": ExitCode.UNREACHABLE}
 
 
 def tests_directory() -> Path:
     """The contract tests and their pytest.ini, shipped inside the package."""
-    return Path(str(resources.files("devtune_contract.suite") / "contract_tests"))
+    return Path(str(resources.files("devtune_contract.suite.adapter") / "contract_tests"))
 
 
 def stop(report_dir: Path, code: int, message: str, **summary: object) -> int:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import attrs
 
-from devtune_contract.suite.outcomes import ANSWERED, NotSent, OutcomeUnknown
+from devtune_contract.suite.engine.unanswered import ANSWERED, AnswerLost, NotSent
 
 Verdict = Literal["pass", "fail", "error", "skip", "n/a"]
 # A test reports several times (its subtests, the generated requests, before the test itself,
@@ -109,7 +109,7 @@ class Ledger:
         """Requests by transport outcome, under the names every report uses."""
         return {
             ANSWERED: self.requests - self.lost,
-            OutcomeUnknown.name: self.lost,
+            AnswerLost.name: self.lost,
             NotSent.name: self.not_sent,
         }
 

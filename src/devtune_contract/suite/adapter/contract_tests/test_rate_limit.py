@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from devtune_contract.suite.session import ContractSession
+from devtune_contract.suite.engine.session import ContractSession
 
 
 def skip_on_a_shared_key(contract: ContractSession) -> None:

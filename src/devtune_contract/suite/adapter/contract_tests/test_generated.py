@@ -8,7 +8,7 @@ run's fixtures, so nothing is built at import time.
 
 import schemathesis
 
-from devtune_contract.suite.session import ContractSession
+from devtune_contract.suite.engine.session import ContractSession
 
 generated_schema = schemathesis.pytest.from_fixture("generated_schema")
 project_schema = schemathesis.pytest.from_fixture("project_schema")

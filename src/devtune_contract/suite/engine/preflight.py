@@ -3,7 +3,7 @@
 They go to random webhook ids, so nothing can rotate, and run before anything spends quota. A
 wrong base URL, a refused key or a key of another project stops the run with its own exit code
 instead of failing every test with "got 404, expected 401". They go through the run's own
-:meth:`~devtune_contract.suite.session.ContractSession.send` (pacing, counting, bounds,
+:meth:`~devtune_contract.suite.engine.session.ContractSession.send` (pacing, counting, bounds,
 masking, TLS), without checks: only the status is read here.
 """
 
@@ -14,10 +14,10 @@ from typing import Literal
 
 import attrs
 
-from devtune_contract.suite import scenarios
-from devtune_contract.suite.answers import Answer
-from devtune_contract.suite.outcomes import DeadlineReached, NoCompleteResponse, SendOutcome
-from devtune_contract.suite.session import ContractSession, bearer
+from devtune_contract.suite.engine import scenarios
+from devtune_contract.suite.engine.answers import Answer
+from devtune_contract.suite.engine.session import ContractSession, bearer
+from devtune_contract.suite.engine.unanswered import DeadlineReached, NoCompleteResponse, Unanswered
 
 StopKind = Literal["configuration", "unreachable"]
 NO_API = (
@@ -62,7 +62,7 @@ class Preflight:
             answer = self._post(None, None)
         except DeadlineReached:
             raise
-        except SendOutcome as outcome:
+        except Unanswered as outcome:
             return Stop("unreachable", outcome.headline())
         if _api_answered(answer):
             return None
@@ -127,7 +127,7 @@ class Preflight:
             return self._post(project_id, bearer(key or "")).status
         except NoCompleteResponse:
             raise
-        except SendOutcome:
+        except Unanswered:
             return None  # the first request reached the server; a flake here is the tests' to see
 
 

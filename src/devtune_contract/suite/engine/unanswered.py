@@ -6,7 +6,7 @@ so a person reads the same name wherever a run reports it:
 - *answered*: a complete response arrived (whatever its status); ``send()`` returns it.
 - :class:`NotSent`: nothing reached the server (DNS, refused, connect timeout, TLS handshake,
   a proxy refusing). Never counted against the rotation cap.
-- :class:`OutcomeUnknown`: the request was written, then the answer was lost or never completed
+- :class:`AnswerLost`: the request was written, then the answer was lost or never completed
   (read timeout, reset, incomplete, trickling or endless body). Counted against the cap: the
   secret may have rotated.
 - :class:`RateLimitedBeyondPatience`: the server answered 429 as documented, but asked for a
@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 ANSWERED = "answered"
 
 
-class SendOutcome(Exception):
+class Unanswered(Exception):
     """A request that did not end in an answer; ``str()`` is its one-line, masked reason.
 
     ``case`` and ``request``: the test case, and what was (or was not) sent as ``requests``
@@ -44,31 +44,31 @@ class SendOutcome(Exception):
         return f"{self.name}: {self.reason}"
 
 
-class NotSent(SendOutcome):
+class NotSent(Unanswered):
     """Nothing reached the server; nothing can have rotated."""
 
     name = "not sent"
 
 
-class OutcomeUnknown(SendOutcome):
+class AnswerLost(Unanswered):
     """The request was sent and its answer was lost: the secret may have rotated."""
 
     name = "sent, outcome unknown"
 
 
-class NoCompleteResponse(OutcomeUnknown):
+class NoCompleteResponse(AnswerLost):
     """The response did not complete within ``DEVTUNE_REQUEST_TIMEOUT`` (a hang, a trickling
     or endless body); sending it again would hang again."""
 
 
-class RateLimitedBeyondPatience(SendOutcome):
+class RateLimitedBeyondPatience(Unanswered):
     """A documented 429 asked for a wait longer than the run may spend, or came back after
     each of the waits the run allows a request."""
 
     name = "rate limited"
 
 
-class DeadlineReached(SendOutcome):
+class DeadlineReached(Unanswered):
     """The run passed ``DEVTUNE_DEADLINE``."""
 
     name = "deadline"

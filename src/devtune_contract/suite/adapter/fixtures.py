@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from devtune_contract.settings import Settings
-from devtune_contract.suite.session import ContractSession
+from devtune_contract.suite.engine.session import ContractSession
 
 SESSION = pytest.StashKey[ContractSession]()
 

@@ -5,9 +5,9 @@ in ``config.stash`` and on this plugin object), orders the tests so refusals run
 rotations and the quota-spending probe runs last, masks everything pytest prints, and writes
 the summary. It is also the thin adapter between what ``send()`` says and what pytest reports:
 
-- a :class:`~devtune_contract.suite.answers.ContractFailure` is a failure whose one JUnit line
+- a :class:`~devtune_contract.suite.engine.answers.ContractFailure` is a failure whose one JUnit line
   is its failures worst first, followed by the masked response and a ``curl``;
-- a :class:`~devtune_contract.suite.outcomes.SendOutcome` is an ``<error>`` (nothing could be
+- a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` is an ``<error>`` (nothing could be
   judged) headed by the outcome's name; once the server stopped answering, every remaining test
   is skipped with that one reason, and once ``DEVTUNE_DEADLINE`` passed, the run stops;
 - a run whose only problem is a rate limit beyond patience exits 9, not 1.
@@ -18,15 +18,17 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
-from devtune_contract.suite import fixtures, reports
-from devtune_contract.suite.answers import ContractFailure
-from devtune_contract.suite.ledger import FailureRecord
-from devtune_contract.suite.outcomes import DeadlineReached, SendOutcome
-from devtune_contract.suite.session import ContractSession
+from devtune_contract.suite.adapter import fixtures
+from devtune_contract.suite.engine.answers import ContractFailure
+from devtune_contract.suite.engine.ledger import FailureRecord
+from devtune_contract.suite.engine.rotation_cap import CapReached
+from devtune_contract.suite.engine.session import ContractSession
+from devtune_contract.suite.engine.unanswered import DeadlineReached, Unanswered
+from devtune_contract.suite.reports import files as reports
 
 EXHAUSTS_QUOTA = "exhausts_quota"
 ROTATES = "rotates"
@@ -45,7 +47,7 @@ class ContractPlugin:
         self.session = session
         self._shaped: dict[str, reports.OneLineFailure] = {}
         # JUnit test-case names whose request got no answer, and what came of it instead.
-        self._outcomes: dict[str, SendOutcome] = {}
+        self._outcomes: dict[str, Unanswered] = {}
         self._failed: set[str] = set()
         self._deadline: str | None = None
         self._running: pytest.Item | None = None
@@ -75,6 +77,11 @@ class ContractPlugin:
 
         self.session.announce = announce
 
+        def skip(reached: CapReached) -> NoReturn:
+            pytest.skip(str(reached))
+
+        self.session.cap_reached = skip
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         items.sort(key=_order)
 
@@ -97,12 +104,12 @@ class ContractPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        outcome = reports.send_outcome(call.excinfo.value if call.excinfo else None)
+        outcome = reports.unanswered_in(call.excinfo.value if call.excinfo else None)
         if report.failed and outcome is not None and self._met_before(item, report, outcome):
             self._redact(report)
             return report
         if report.failed and report.when == "call":
-            shaped = self._shape(item, report, _cause(call))
+            shaped = self._shape(item, report, _raised(call))
             self._shaped[report.nodeid] = shaped
             report.longrepr = shaped  # type: ignore[assignment]
         self._redact(report)
@@ -129,7 +136,7 @@ class ContractPlugin:
         self._redact(report)
 
     def _met_before(
-        self, item: pytest.Item, report: pytest.TestReport, outcome: SendOutcome
+        self, item: pytest.Item, report: pytest.TestReport, outcome: Unanswered
     ) -> bool:
         """A "once" outcome (:data:`reports.SHOWN_AS`) another test already met: skipped with
         its reason. The first to meet it is an error in the summary, as in the JUnit."""
@@ -168,7 +175,7 @@ class ContractPlugin:
         """One line (the worst failure first), then the masked response and a curl."""
         redactor = self.session.redactor
         answer = self.session.last_answer
-        if isinstance(cause, SendOutcome):
+        if isinstance(cause, Unanswered):
             # Under the JUnit's name for the report and the summary's for the test: before
             # pytest 9.2 a generated test's report is its subtest's (``_scenario_name``).
             for name in (_test_name(report), self._scenario_name(report)):
@@ -320,7 +327,7 @@ def _test_name(report: pytest.TestReport) -> str:
     return report.nodeid.rsplit("::", 1)[-1]
 
 
-def _cause(call: pytest.CallInfo[None]) -> BaseException | None:
+def _raised(call: pytest.CallInfo[None]) -> BaseException | None:
     """The exception a test ended with, out of any exception group (hypothesis, threads)."""
     error: BaseException | None = call.excinfo.value if call.excinfo is not None else None
     while isinstance(error, BaseExceptionGroup) and error.exceptions:
