@@ -31,6 +31,8 @@ MALFORMED_IDS = Scenario("test_malformed_ids_get_a_documented_4xx")
 RATE_LIMIT_ENFORCED = Scenario("test_rate_limit_is_enforced_with_documented_headers")
 UNDOCUMENTED_METHOD = Scenario("test_undocumented_method_never_rotates")
 KEY_PRESENTED_OTHERWISE = Scenario("test_key_presented_otherwise_is_unauthorized")
+REFUSED_REQUEST_FORMS = Scenario("test_no_form_of_a_refused_request_gets_more")
+SPENT_QUOTA_FORMS = Scenario("test_no_client_name_renews_a_spent_quota")
 
 SCENARIOS: tuple[Scenario, ...] = (
     ROTATION_RETURNS_A_NEW_SECRET,
@@ -47,4 +49,6 @@ SCENARIOS: tuple[Scenario, ...] = (
     RATE_LIMIT_ENFORCED,
     UNDOCUMENTED_METHOD,
     KEY_PRESENTED_OTHERWISE,
+    REFUSED_REQUEST_FORMS,
+    SPENT_QUOTA_FORMS,
 )
