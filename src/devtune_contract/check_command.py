@@ -2,9 +2,9 @@
 
 All of it is read before the suite is imported, from the one settings declaration
 (:data:`~devtune_contract.settings.SETTINGS`) and the exit codes
-(:data:`~devtune_contract.suite.reports.exit_codes.EXIT_CODES`): ``check --help`` prints the usage and
-starts nothing (no server, no pytest). A key given as a flag or a file that cannot be read is
-not an error here: it travels in :class:`~devtune_contract.settings.SettingsSources` and the
+(:data:`~devtune_contract.suite.reports.exit_codes.EXIT_CODES`): ``check --help`` prints the
+usage and starts nothing (no server, no pytest). A key given as a flag or a file that cannot be
+read is not an error here: it travels in :class:`~devtune_contract.settings.SettingsSources` and the
 run reports it as bad settings (exit 6, with its JUnit and summary) like any other. Whatever is
 not an option of the suite goes to pytest unchanged; everything after ``--`` goes to pytest.
 """

@@ -230,7 +230,7 @@ class Redactor:
         if isinstance(obj, Mapping):
             for name, value in obj.items():
                 self.scan(name)
-                if isinstance(value, str) and _names_a_secret(str(name)):
+                if isinstance(value, str) and names_a_secret(str(name)):
                     self.add(value if _could_be_secret(value) else None)
                 self.scan(value)
         elif isinstance(obj, list | tuple):
@@ -340,6 +340,8 @@ def _could_be_secret(value: str) -> bool:
     return not UUID.fullmatch(value) and not any(c.isspace() for c in value)
 
 
-def _names_a_secret(name: str) -> bool:
+def names_a_secret(name: str) -> bool:
+    """Whether a field or header name says it holds a secret (``signingSecret``, ``api_key``,
+    ``X-Hmac-Key``): the one naming rule, for masking and for the exposure check alike."""
     normalised = re.sub(r"[^a-z]", "", name.lower())
     return _SECRET_NAME.search(normalised) is not None

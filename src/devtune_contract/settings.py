@@ -288,6 +288,16 @@ class Settings:
             SECONDS,
         ),
     )
+    rate_window: float = attrs.field(
+        default=60.0,
+        validator=_positive,
+        metadata=declare(
+            "the server's rate-limit window in seconds (DevTune documents per-minute limits); "
+            "an X-RateLimit-Reset further ahead than this plus DEVTUNE_CLOCK_SKEW is a "
+            "contract failure",
+            SECONDS,
+        ),
+    )
     max_rotations: int = attrs.field(
         default=10,
         validator=_not_negative,

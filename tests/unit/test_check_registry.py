@@ -49,12 +49,14 @@ def applying(response: object) -> list[str]:
 
 def test_applicability_follows_the_response_and_its_operation() -> None:
     assert applying(exchange(200, rotation_body("s" * 64))) == [
+        "strict_json",
         "json_content_type",
         "success_envelope",
         "secret_strength",
         "secret_randomness",
         "fresh_secret",
         "no_credential_echo",
+        "secret_only_where_documented",
         "secret_not_cacheable",
     ]
     assert "error_envelope" in applying(exchange(404, error_body(404)))
@@ -68,7 +70,12 @@ def test_a_made_up_operation_without_a_secret_gets_no_secret_checks() -> None:
     """Nothing in the checks names an operation: a plain read's 200 is not a rotation."""
     team = exchange(200, {"name": "t"}, operation=GET_TEAM, project_id=None, webhook_id=None)
     assert team.path_parameters == {}
-    assert applying(team) == ["json_content_type", "no_credential_echo"]
+    assert applying(team) == [
+        "strict_json",
+        "json_content_type",
+        "no_credential_echo",
+        "secret_only_where_documented",
+    ]
     run = RunState(settings=Settings())
     for check in ALL_CHECKS:
         check(team, run)  # success_envelope would call this 200 "no data.secret"

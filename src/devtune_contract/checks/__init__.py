@@ -12,16 +12,19 @@ every response, whether schemathesis generated the request or a scenario test ma
 from devtune_contract.checks import (  # noqa: F401 (importing a check module registers its checks)
     caching,
     envelope,
+    http,
     hygiene,
     rate_limit,
+    reading,
     secrets,
 )
 from devtune_contract.checks.exchange import ContractViolation, Exchange
 from devtune_contract.checks.registry import REGISTERED, ContractCheck
 from devtune_contract.checks.state import RunState
 
-# The body's shape first, then what it must not hold, then the secret, then the headers.
-CONCERNS = ("envelope", "hygiene", "secrets", "caching", "rate_limit")
+# The body's grammar and shape first, then what it must not hold, then the secret, then the
+# headers.
+CONCERNS = ("reading", "envelope", "http", "hygiene", "secrets", "caching", "rate_limit")
 
 
 def _concern(check: ContractCheck) -> int:

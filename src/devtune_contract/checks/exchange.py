@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 
@@ -54,13 +55,19 @@ class Exchange:
 
 
 def same_id(value: object, expected: object) -> bool:
-    """Whether two ids name the same resource: as UUIDs when both parse, else as text."""
+    """Whether two ids name the same resource: as UUIDs when both parse, else as text.
+
+    Percent-decoded first, and in every spelling a UUID parser accepts (upper case, no
+    hyphens, braces, ``urn:uuid:``): a server may read any of them as the same id, so a
+    request naming the webhook in any of them could rotate it.
+    """
     if value is None or expected is None:
         return False
+    value, expected = unquote(str(value)), unquote(str(expected))
     try:
-        return uuid.UUID(str(value)) == uuid.UUID(str(expected))
+        return uuid.UUID(value) == uuid.UUID(expected)
     except ValueError:
-        return str(value) == str(expected)
+        return value == expected
 
 
 class ContractViolation(AssertionError):

@@ -15,7 +15,6 @@ LIMIT = "x-ratelimit-limit"
 REMAINING = "x-ratelimit-remaining"
 RESET = "x-ratelimit-reset"
 NAMES = (LIMIT, REMAINING, RESET)
-MAX_RESET_AHEAD = 24 * 3600
 # ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then rejects or reads
 # as a number no HTTP client would. Eighteen digits are far beyond any Unix time or quota.
 INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -63,9 +62,12 @@ def rate_limit_headers(exchange: Exchange, run: RunState) -> None:
         raise ContractViolation(
             f"{RESET} is {reset}, {now - reset:.0f} s in the past: not a Unix time in seconds"
         )
-    if reset > now + MAX_RESET_AHEAD + skew:
+    window = run.settings.rate_window
+    if reset > now + window + skew:
         raise ContractViolation(
-            f"{RESET} is {reset}, more than 24 h ahead: not a Unix time in seconds"
+            f"{RESET} is {reset}, {reset - now:.0f} s ahead: beyond one {window:g} s window "
+            f"(DEVTUNE_RATE_WINDOW) plus DEVTUNE_CLOCK_SKEW ({skew:g} s); a local time sent as "
+            "UTC, or not a Unix time in seconds"
         )
 
 

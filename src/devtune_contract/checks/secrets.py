@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from devtune_contract.checks.exchange import ContractViolation, Exchange
 from devtune_contract.checks.randomness import (
@@ -17,7 +18,7 @@ from devtune_contract.checks.registry import always, contract_check, returns_a_s
 from devtune_contract.checks.state import RunState
 from devtune_contract.constants import WEBHOOK_SECRET_PREFIX
 from devtune_contract.credentials import API_KEY_PREFIX, bearer_token
-from devtune_contract.masking import mask
+from devtune_contract.masking import looks_like_secret, mask, names_a_secret
 
 MIN_SECRET_BITS = 128
 # Prefixes such as Standard Webhooks' ``whsec_`` say what the value is; they carry no entropy.
@@ -140,3 +141,60 @@ def _identifiers(exchange: Exchange, run: RunState) -> Iterator[tuple[str, str]]
 def _spoken(parameter: str) -> str:
     """A path parameter's name as the failure says it: ``webhookId`` is the "webhook id"."""
     return re.sub(r"(?<=[a-z])([A-Z])", r" \1", parameter).lower()
+
+
+# Where a rotation's answer puts its secret; anywhere else a secret is exposure.
+SECRET_AT = ("data", "secret")
+
+
+def _members(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every string in a JSON value with the path of names that leads to it (and every name,
+    as a value too: a secret used as a member name is shown all the same)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield (*path, str(name)), str(name)
+            yield from _members(inner, (*path, str(name)))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _members(inner, path)
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _exposures(exchange: Exchange, known: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(where, value) for each secret shown where the contract does not put one."""
+    documented = exchange.method.upper() == exchange.operation.method
+    allowed = returned_secret(exchange) if documented else None
+    for name, value in exchange.headers.items():
+        for secret in known:
+            if secret in value:
+                yield f"header {name}", secret
+        if names_a_secret(name) and looks_like_secret(value.strip()):
+            yield f"header {name}", value.strip()
+    body = exchange.parsed_body
+    if body is None:
+        text = exchange.body.decode(errors="replace")
+        yield from (("the body", secret) for secret in known if secret in text)
+        return
+    for path, value in _members(body):
+        if allowed is not None and path == SECRET_AT and value == allowed:
+            continue
+        where = "member " + ".".join(path) if path else "the body"
+        if any(secret in value for secret in known):
+            yield where, next(secret for secret in known if secret in value)
+        elif path and names_a_secret(path[-1]) and looks_like_secret(value):
+            yield where, value
+
+
+@contract_check(applies=always)
+def secret_only_where_documented(exchange: Exchange, run: RunState) -> None:
+    """A secret appears only where the operation's success puts it (``data.secret`` of the 200):
+    a secret the run has seen, or a secret-shaped value under a secret's name, anywhere else
+    (an error body, a header, another member, a later response) is exposure."""
+    current = returned_secret(exchange)
+    known = tuple(s for s in {*run.secrets_seen(), *([current] if current else [])} if len(s) >= 16)
+    for where, value in _exposures(exchange, known):
+        raise ContractViolation(
+            f"{exchange.status} response shows a secret {mask(value)} in {where}: "
+            "only data.secret of the rotation's 200 may carry one"
+        )

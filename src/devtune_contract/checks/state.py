@@ -53,6 +53,8 @@ class RunState:
 
     settings: Settings
     clock: Callable[[], float] = time.time
+    # Where a SHOULD that is not a MUST goes (RFC 8259's unique names): a warning, not a failure.
+    warn: Callable[[str], None] = lambda text: None
     _seen_secrets: dict[str, int] = attrs.field(factory=dict)
     _quotas: dict[str, _KeyHistory] = attrs.field(factory=dict)
     _counted_exchanges: dict[int, QuotaTrend] = attrs.field(factory=dict)
@@ -66,6 +68,11 @@ class RunState:
         with self._lock:
             first = self._seen_secrets.setdefault(secret, exchange_id)
         return None if first == exchange_id else first
+
+    def secrets_seen(self) -> tuple[str, ...]:
+        """Every secret a rotation returned so far: shown anywhere else, each is exposure."""
+        with self._lock:
+            return tuple(self._seen_secrets)
 
     def record_quota(self, key: str, exchange_id: int, quota: Quota) -> QuotaTrend:
         """Add one response's quota to ``key``'s history, once per exchange, in call order."""

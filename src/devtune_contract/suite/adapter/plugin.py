@@ -5,10 +5,10 @@ in ``config.stash`` and on this plugin object), orders the tests so refusals run
 rotations and the quota-spending probe runs last, masks everything pytest prints, and writes
 the summary. It is also the thin adapter between what ``send()`` says and what pytest reports:
 
-- a :class:`~devtune_contract.suite.engine.answers.ContractFailure` is a failure whose one JUnit line
-  is its failures worst first, followed by the masked response and a ``curl``;
-- a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` is an ``<error>`` (nothing could be
-  judged) headed by the outcome's name; once the server stopped answering, every remaining test
+- a :class:`~devtune_contract.suite.engine.answers.ContractFailure` is a failure whose one JUnit
+  line is its failures worst first, followed by the masked response and a ``curl``;
+- a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` is an ``<error>`` (nothing could
+  be judged) headed by the outcome's name; once the server stopped answering, every remaining test
   is skipped with that one reason, and once ``DEVTUNE_DEADLINE`` passed, the run stops;
 - a run whose only problem is a rate limit beyond patience exits 9, not 1.
 """
@@ -252,6 +252,7 @@ class ContractPlugin:
             return
         name = self._scenario_name(report)
         ledger = self.session.ledger
+        ledger.record_scopes(name, self.session.scopes_seen)
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
             reason = self.session.redactor.redact(reason.removeprefix("Skipped: "))

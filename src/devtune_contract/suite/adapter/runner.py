@@ -4,8 +4,8 @@ Order matters and is the point of this module: clear the previous reports, read 
 start the embedded server when no base URL is given, run the preflight (configuration first,
 before anything spends quota), and only then hand the session to pytest. Whatever stops the run,
 it leaves a JUnit and a summary saying why, and exits with a code that says which kind of stop
-it was (see :data:`~devtune_contract.suite.reports.exit_codes.EXIT_CODES`); that includes SIGTERM and
-SIGINT (:mod:`~devtune_contract.suite.engine.interrupts`).
+it was (see :data:`~devtune_contract.suite.reports.exit_codes.EXIT_CODES`); that includes
+SIGTERM and SIGINT (:mod:`~devtune_contract.suite.engine.interrupts`).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from devtune_contract.checks import Exchange
+from devtune_contract.suite.engine.scopes import refusal
 
 
 class Severity(enum.IntEnum):
@@ -76,6 +77,12 @@ class Answer:
     def status(self) -> int:
         return self.exchange.status
 
+    def expecting(self, expectation: Failure | None) -> Answer:
+        """The same answer with ``expectation`` (if failed) among its failures."""
+        if expectation is None:
+            return self
+        return attrs.evolve(self, failures=(expectation, *self.failures))
+
     def verify(self, *expectations: Failure) -> None:
         """Raise :class:`ContractFailure` if an expectation or any check failed."""
         failures = worst_first((*expectations, *self.failures))
@@ -111,3 +118,9 @@ def expect(answer: Answer, allowed: Iterable[int], situation: str) -> None:
     """The scenario's expectation first, then every check's failure on the same response."""
     failure = expected(answer, allowed, situation)
     answer.verify(*(() if failure is None else (failure,)))
+
+
+def refused(answer: Answer, situation: str) -> Failure | None:
+    """The expectation "an undocumented ``situation`` is refused" (:func:`scopes.refusal`)."""
+    reason = refusal(answer.status, answer.exchange.method)
+    return None if reason is None else Failure.expectation(f"{situation}{reason}")

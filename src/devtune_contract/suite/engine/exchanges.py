@@ -59,7 +59,7 @@ class ExchangeCache:
         exchange = Exchange(
             operation=operation,
             path_parameters=operation.parameters_of(case.path_parameters),
-            method=case.method,
+            method=str(getattr(response.request, "method", None) or case.method).upper(),
             authorization=response.request.headers.get("Authorization"),
             status=response.status_code,
             headers=response_headers(response),

@@ -69,6 +69,10 @@ class Ledger:
     failures: list[FailureRecord] = attrs.field(factory=list)
     # What the run noticed beyond verdicts (another client spending the key), one line each.
     remarks: list[str] = attrs.field(factory=list)
+    # What a SHOULD of an RFC asks and an answer did not do: reported, never failed (count each).
+    warnings: dict[str, int] = attrs.field(factory=dict)
+    # The scopes of each test's requests (engine/scopes.py): what judged its answers.
+    scopes: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def count_response(self, status: int | None, *, could_rotate: bool, probe: bool) -> None:
@@ -100,6 +104,14 @@ class Ledger:
             earlier = self.scenarios.get(name)
             if earlier is None or RANK[verdict] > RANK[earlier[0]]:
                 self.scenarios[name] = (verdict, detail)
+
+    def record_warning(self, text: str) -> None:
+        with self._lock:
+            self.warnings[text] = self.warnings.get(text, 0) + 1
+
+    def record_scopes(self, name: str, scopes: set[str]) -> None:
+        with self._lock:
+            self.scopes[name] = tuple(sorted({*self.scopes.get(name, ()), *scopes}))
 
     def record_failure(self, failure: FailureRecord) -> None:
         with self._lock:
@@ -136,6 +148,7 @@ class Ledger:
             "outcomes": self.outcomes(),
             "seconds": round(self.elapsed, 2),
             "remarks": list(self.remarks),
+            "warnings": [_counted(text, count) for text, count in self.warnings.items()],
             "checks": {
                 name: {
                     "verdict": tally.verdict,
@@ -147,7 +160,11 @@ class Ledger:
                 for name, tally in sorted(self.checks.items())
             },
             "scenarios": {
-                name: {"verdict": verdict, "detail": detail}
+                name: {
+                    "verdict": verdict,
+                    "detail": detail,
+                    "scopes": list(self.scopes.get(name, ())),
+                }
                 for name, (verdict, detail) in sorted(self.scenarios.items())
             },
             "failures": [attrs.asdict(failure) for failure in self.failures],
@@ -163,6 +180,7 @@ class Ledger:
         for name, (verdict, detail) in sorted(self.scenarios.items()):
             lines.append(f"  {verdict.upper():5} test  {name:32} {detail}".rstrip())
         lines += [f"  {remark}" for remark in self.remarks]
+        lines += [f"  warning: {_counted(text, n)}" for text, n in self.warnings.items()]
         lines.append(
             f"  requests sent: {self.requests} ({self.probe_requests} by the 429 probe) · "
             f"429s seen: {self.rate_limited} · rotations caused: {self.rotations} · "
@@ -170,3 +188,7 @@ class Ledger:
             + f"time: {self.elapsed:.1f} s"
         )
         return lines
+
+
+def _counted(text: str, count: int) -> str:
+    return text if count == 1 else f"{text} ({count} responses)"

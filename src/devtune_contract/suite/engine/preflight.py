@@ -16,6 +16,7 @@ import attrs
 
 from devtune_contract.suite.engine import scenarios
 from devtune_contract.suite.engine.answers import Answer
+from devtune_contract.suite.engine.scopes import CONFIGURATION
 from devtune_contract.suite.engine.session import ContractSession, bearer
 from devtune_contract.suite.engine.unanswered import DeadlineReached, NoCompleteResponse, Unanswered
 
@@ -55,7 +56,7 @@ class Preflight:
             webhook_id=None if designated else str(uuid.uuid4()),
             authorization=authorization,
         )
-        return self.session.send(case, checked=False, wait_on_429=False)
+        return self.session.send(case, scope=CONFIGURATION, wait_on_429=False)
 
     def _base_url(self) -> Stop | None:
         try:

@@ -17,19 +17,20 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import requests
 from schemathesis.core.failures import FailureGroup
 
 from devtune_contract.checks import ALL_CHECKS, ContractCheck, Exchange, RunState
 from devtune_contract.checks.exchange import same_id
-from devtune_contract.checks.rate_limit import RESET
+from devtune_contract.checks.rate_limit import RESET, header_integer
 from devtune_contract.checks.registry import always
 from devtune_contract.masking import Redactor
 from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
 from devtune_contract.settings import Settings, variable_of
-from devtune_contract.suite.engine import quota, schemas, transport
-from devtune_contract.suite.engine.answers import Answer, Failure
+from devtune_contract.suite.engine import quota, schemas, scopes, transformations, transport
+from devtune_contract.suite.engine.answers import Answer, Failure, refused
 from devtune_contract.suite.engine.exchanges import ExchangeCache
 from devtune_contract.suite.engine.interrupts import Interrupts
 from devtune_contract.suite.engine.ledger import Ledger
@@ -48,6 +49,24 @@ from devtune_contract.suite.engine.waiting import Announce, Pacer, wait
 TRANSPORT_RETRIES = 2
 CLOSE = {"Connection": "close"}
 SERVER_GONE = "; the server stopped answering mid-run: every remaining test is skipped"
+
+
+def _stale_reset(exchange: Exchange, waited_past: int | None, now: float) -> tuple[Failure, ...]:
+    """The evidence that the server's Reset itself frees nothing: after waiting past Reset R,
+    a 429 again with R, or with a Reset already past. (A 429 with a later Reset is another
+    client taking the quota as it frees, or a Reset that lies; the run cannot tell those.)"""
+    if waited_past is None or exchange.status != 429:
+        return ()
+    reset = header_integer(exchange.headers.get(RESET, ""))
+    if reset is None or (reset != waited_past and reset >= now):
+        return ()
+    again = "the same Reset" if reset == waited_past else f"Reset {reset}, already past"
+    return (
+        Failure.expectation(
+            f"429 after waiting past X-RateLimit-Reset {waited_past}, with {again}: the window "
+            "the server announced freed nothing"
+        ),
+    )
 
 
 def _raise(reached: CapReached) -> NoReturn:
@@ -84,8 +103,8 @@ class ContractSession:
         self.seed = seed
         self.announce = announce
         self.interrupts = interrupts
-        self.run = RunState(settings=settings)
         self.ledger = Ledger(seed=seed)
+        self.run = RunState(settings=settings, warn=self.ledger.record_warning)
         self.cap = RotationCap(settings.max_rotations)
         self.exchanges = ExchangeCache(redactor)
         self.bounds = transport.Bounds(
@@ -94,7 +113,8 @@ class ContractSession:
             self.ledger.started + settings.deadline,
         )
         self.quota = quota.QuotaWatch(settings.api_keys())
-        self.http = transport.BoundedSession(self.bounds, transport.ca_bundle())
+        self.home = transport.origin(settings.base_url) if settings.base_url else None
+        self.http = transport.BoundedSession(self.bounds, transport.ca_bundle(), self.home)
         # The first request that found nobody listening after the run had started: every later
         # test is skipped with this one reason instead of failing the same way.
         self.gone: NotSent | None = None
@@ -111,10 +131,20 @@ class ContractSession:
             if key:
                 self.shell_credentials[key] = f"${variable_of(field)}"
         self._thread = threading.local()
+        # The 429 with which the probe spent the key's quota (the spent-quota forms read it).
+        self.spent_quota: Answer | None = None
+        # The scopes of the requests the running test sent so far, for its report line.
+        self.scopes_seen: set[str] = set()
         self.selection = schemas.CheckSelection.from_settings(settings, ALL_CHECKS)
-        self.contract_checks = [
-            as_schemathesis_check(check, self) for check in self.selection.contract_checks
-        ]
+        # Each scope's contract checks, as schemathesis runs them (the run's selection of them).
+        self.scoped_checks = {
+            scope: [
+                as_schemathesis_check(check, self)
+                for check in self.selection.contract_checks
+                if scope.judges(check)
+            ]
+            for scope in scopes.SCOPES
+        }
         self.scenario_builtins = list(self.selection.scenario_builtins)
         # When each reported check had something to judge; schemathesis' own judge every response.
         self.applicability: dict[str, Callable[[Exchange], bool]] = {
@@ -136,7 +166,10 @@ class ContractSession:
         return answer
 
     def forget_last_answer(self) -> None:
+        """Start a new test: no last answer, no scopes seen yet (tests run one at a time; the
+        threads of one test share its scopes)."""
         self._thread.answer = None
+        self.scopes_seen = set()
 
     def _load(self, *, authenticated: bool, pin_project: bool = False) -> Any:
         return schemas.load(
@@ -203,24 +236,24 @@ class ContractSession:
         self,
         case: Any,
         *,
-        generated: bool = False,
+        scope: scopes.Scope = scopes.DOCUMENTED,
         wait_on_429: bool = True,
         probe: bool = False,
         reserved: bool = False,
-        checked: bool = True,
-        builtins: bool = True,
         **call: Any,
     ) -> Answer:
-        """Send ``case``, check the response, and wait out rate limits unless told not to.
+        """Send ``case``, judge the answer by ``scope``'s checks, and wait out rate limits.
 
+        ``scope``: what kind of request this is (:mod:`scopes`), which decides what judges it.
         ``reserved``: the caller already holds a rotation-cap slot for this request.
-        ``checked``: run the checks (the preflight only reads the status).
-        ``builtins``: also run schemathesis' response checks, which judge the request as the
-        documented POST (not for a method or credential the contract never documents).
-        ``call``: passed to ``case.call`` (``method``, ``params``, ``headers``).
-        Raises a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` when no answer came.
+        ``call``: passed to ``case.call`` (``method``, ``params``, ``headers``, ``url``).
+        Raises a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` when no answer
+        came. A 429 that comes back after waiting past its own ``X-RateLimit-Reset`` with that
+        Reset again, or one already past, is returned with that failure: the Reset freed nothing.
         """
         waits = 0
+        waited_past: int | None = None  # the X-RateLimit-Reset the last wait went past
+        self.scopes_seen.add(scope.name)
         while True:
             self._check_interrupted()
             self._check_deadline()
@@ -228,20 +261,42 @@ class ContractSession:
             reserved = False
             exchange = self.exchanges.view(case, response)  # secrets registered before checks
             self.quota.observe(exchange.authorization, exchange.status, exchange.headers)
-            failures: tuple[Failure, ...] = ()
-            if checked:
-                failures = self._checks(
-                    case,
-                    response,
-                    full=generated and response.status_code != 429,
-                    builtins=builtins,
-                )
-            answer = Answer(case, response, exchange, failures)
+            failures = self._checks(case, response, scope)
+            stale = _stale_reset(exchange, waited_past, time.time())
+            answer = Answer(case, response, exchange, (*failures, *stale))
             self._thread.answer = answer
-            if response.status_code != 429 or not wait_on_429 or failures:
+            if response.status_code != 429 or not wait_on_429 or answer.failures:
                 return answer
-            self._wait_for_reset(exchange, waits)
+            waited_past = self._wait_for_reset(exchange, waits)
             waits += 1
+
+    def send_form(self, case: Any, form: transformations.Transformation, number: int) -> Answer:
+        """``case`` (a refused request) in the form ``form`` gives it: an undocumented request.
+
+        ``number`` makes a client-naming header name a client never seen before.
+        """
+        canonical = case.formatted_path
+        base = self.settings.base_url or ""
+        call: dict[str, Any] = {}
+        part = form.part
+        if part is transformations.Part.PATH:
+            call["url"] = base + form.change(canonical)
+        elif part is transformations.Part.ROUTING_HEADER and form.header is not None:
+            call["url"] = base + transformations.ROUTING_DECOY
+            call["headers"] = {form.header: urlsplit(base).path + canonical}
+        elif part is transformations.Part.CLIENT_NAME and form.header is not None:
+            call["headers"] = {form.header: form.change(str(number))}
+        return self.send(case, scope=scopes.UNDOCUMENTED, wait_on_429=False, **call)
+
+    def send_generated(self, case: Any) -> Answer:
+        """A request schemathesis generated: documented, or (another method of the coverage
+        phase) undocumented, which must then be refused in HTTP's terms."""
+        operation = operation_at(case.path, case.method, OPERATIONS, any_method=True)
+        scope = scopes.of_generated(case.method, operation.method)
+        answer = self.send(case, scope=scope)
+        if scope is scopes.UNDOCUMENTED:
+            return answer.expecting(refused(answer, f"{case.method} (generated)"))
+        return answer
 
     def _check_interrupted(self) -> None:
         """After SIGTERM or SIGINT nothing more is sent, even where a caller (hypothesis, a
@@ -316,7 +371,7 @@ class ContractSession:
         if not rotates:
             return case.call(session=self.http, **call)
         headers = {**CLOSE, **call.get("headers", {})}
-        with transport.fresh_session(self.bounds, transport.ca_bundle()) as fresh:
+        with transport.fresh_session(self.bounds, transport.ca_bundle(), self.home) as fresh:
             return case.call(session=fresh, **{**call, "headers": headers})
 
     def _outcome(self, outcome: Unanswered, case: Any, call: dict[str, Any]) -> Unanswered:
@@ -326,25 +381,35 @@ class ContractSession:
         )
         request = requests.Request(
             method=call.get("method", sent["method"]),
-            url=sent["url"],
+            url=call.get("url", sent["url"]),
             headers=sent["headers"],
             params={**(sent.get("params") or {}), **call.get("params", {})},
         ).prepare()
         return type(outcome)(self.redactor.redact(outcome.reason), case, request)
 
-    def _checks(
-        self, case: Any, response: Any, *, full: bool, builtins: bool
-    ) -> tuple[Failure, ...]:
-        """Every selected check on ``response``, as failures; nothing is raised here."""
+    def _checks(self, case: Any, response: Any, scope: scopes.Scope) -> tuple[Failure, ...]:
+        """The checks ``scope`` names (the run's selection of them) on ``response``, as
+        failures; nothing is raised here. A generated request's 429 is judged as any other."""
+        contract = self.scoped_checks[scope]
+        which = scope.schemathesis
+        if which is scopes.Schemathesis.EVERY and response.status_code == 429:
+            which = scopes.Schemathesis.RESPONSES
+        if which is scopes.Schemathesis.NONE and not contract:
+            return ()
         collected: list[Failure] = []
         self._thread.collecting = collected
-        checks = None if full else self.scenario_builtins
         try:
             case.validate_response(
                 response,
-                checks=checks if builtins else self.contract_checks,
-                additional_checks=self.contract_checks if builtins else None,
-                excluded_checks=self.selection.excluded_builtins() if full else None,
+                checks=None
+                if which is scopes.Schemathesis.EVERY
+                else self.scenario_builtins
+                if which is scopes.Schemathesis.RESPONSES
+                else contract,
+                additional_checks=None if which is scopes.Schemathesis.NONE else contract,
+                excluded_checks=self.selection.excluded_builtins()
+                if which is scopes.Schemathesis.EVERY
+                else None,
                 transport_kwargs={"session": self.http},
             )
         except FailureGroup:
@@ -353,11 +418,12 @@ class ContractSession:
             self._thread.collecting = None
         return tuple(collected)
 
-    def _wait_for_reset(self, exchange: Exchange, waits: int) -> None:
+    def _wait_for_reset(self, exchange: Exchange, waits: int) -> int | None:
         """Wait for the reset, or say the quota is spent: patience ran out, not the contract.
 
         ``waits``: how often this request already waited; after
-        :data:`~devtune_contract.suite.engine.quota.MAX_RATE_LIMIT_WAITS` the quota is taken as spent.
+        :data:`~devtune_contract.suite.engine.quota.MAX_RATE_LIMIT_WAITS` the quota is taken as
+        spent.
         The refusal is raised from this one line whichever test meets it: hypothesis replays a
         generated test's failing example and must see the same error at the same place.
         """
@@ -373,3 +439,4 @@ class ContractSession:
             reason = decision.reason(self.quota.shared())
             raise RateLimitedBeyondPatience(self.redactor.redact(reason))
         wait(decision.seconds, "rate limited (429) until X-RateLimit-Reset", self.announce)
+        return header_integer(exchange.headers.get(RESET, ""))

@@ -253,12 +253,17 @@ class BoundedSession(requests.Session):
     ``case.call(session=...)`` sends through :meth:`request`; it returns a response whose body
     is already read (schemathesis then finds ``content`` in place), or raises a
     :class:`~devtune_contract.suite.engine.unanswered.Unanswered`.
+
+    It never follows a redirect: a 3xx is the answer under test, judged as it stands, and the
+    key goes to the base URL alone. ``home``: the base URL's origin; a request for any other
+    origin is refused before anything is sent (:class:`NotSent`).
     """
 
-    def __init__(self, bounds: Bounds, verify: str | bool = True) -> None:
+    def __init__(self, bounds: Bounds, verify: str | bool = True, home: str | None = None) -> None:
         super().__init__()
         self.bounds = bounds
         self.verify = verify
+        self.home = home
         adapter = _WatchedAdapter()
         self.mount("http://", adapter)
         self.mount("https://", adapter)
@@ -269,7 +274,13 @@ class BoundedSession(requests.Session):
             raise DeadlineReached(deadline_reason())
         kwargs["stream"] = True
         kwargs["timeout"] = watch.remaining
+        kwargs["allow_redirects"] = False
         target = url.decode() if isinstance(url, bytes) else url
+        if self.home is not None and origin(target) != self.home:
+            raise NotSent(
+                f"not sent to {origin(target)}: the key goes only to the base URL's origin "
+                f"({self.home})"
+            )
         verb = method.decode() if isinstance(method, bytes) else method
         _watching.watch = watch
         try:
@@ -324,7 +335,9 @@ def deadline_reason() -> str:
 
 
 @contextmanager
-def fresh_session(bounds: Bounds, verify: str | bool = True) -> Iterator[BoundedSession]:
+def fresh_session(
+    bounds: Bounds, verify: str | bool = True, home: str | None = None
+) -> Iterator[BoundedSession]:
     """A session with no pooled connection: nothing it sends can be silently re-sent.
 
     schemathesis re-sends a request once when a *reused* keep-alive connection drops before the
@@ -333,7 +346,7 @@ def fresh_session(bounds: Bounds, verify: str | bool = True) -> Iterator[Bounded
     ``Connection: close`` (schemathesis replaces session headers, so per request) and no stale
     connection is left behind either.
     """
-    session = BoundedSession(bounds, verify)
+    session = BoundedSession(bounds, verify, home)
     try:
         yield session
     finally:

@@ -14,7 +14,10 @@ import uuid
 
 import pytest
 
+from devtune_contract.checks.rate_limit import RESET, header_integer
+from devtune_contract.suite.engine.answers import Answer, Failure
 from devtune_contract.suite.engine.session import ContractSession
+from devtune_contract.suite.engine.transformations import Part, Transformation, of
 
 
 def skip_on_a_shared_key(contract: ContractSession) -> None:
@@ -47,6 +50,7 @@ def test_rate_limit_is_enforced_with_documented_headers(contract: ContractSessio
         answer = contract.send(case, wait_on_429=False, probe=True)
         answer.verify()
         if answer.status == 429:
+            contract.spent_quota = answer
             return  # the 429 itself went through every check in send()
         skip_on_a_shared_key(contract)
         if sent == PACE_SAMPLE:
@@ -62,3 +66,36 @@ def test_rate_limit_is_enforced_with_documented_headers(contract: ContractSessio
     if settings.require_rate_limit:
         pytest.fail(message + " and DEVTUNE_REQUIRE_RATE_LIMIT=1", pytrace=False)
     pytest.skip(message)
+
+
+CLIENT_NAMES = of(Part.CLIENT_NAME)
+# Seconds before the spent window's Reset after which a form is no longer tried: a 2xx then
+# could be the window renewing itself, not the header.
+RESET_MARGIN = 1.0
+
+
+def _spent_until(spent: Answer) -> int | None:
+    return header_integer(spent.exchange.headers.get(RESET, ""))
+
+
+@pytest.mark.exhausts_quota
+@pytest.mark.parametrize("form", CLIENT_NAMES, ids=[form.id for form in CLIENT_NAMES])
+def test_no_client_name_renews_a_spent_quota(
+    contract: ContractSession, form: Transformation
+) -> None:
+    """Once the probe spent the key's quota, the same request naming another client through a
+    proxy header is refused with 429 too: the quota is the key's, not the client's."""
+    spent = contract.spent_quota
+    if spent is None:
+        pytest.skip("the 429 probe did not spend the quota: nothing to renew")
+    until = _spent_until(spent)
+    if until is not None and time.time() > until - RESET_MARGIN:
+        pytest.skip("the spent window reset before this form was tried")
+    answer = contract.send_form(spent.case, form, number=contract.ledger.requests % 250 + 1)
+    renewed = None
+    if answer.status != 429:
+        renewed = Failure.expectation(
+            f"{form.header}: {answer.exchange.status} where the same request without it got "
+            f"429: a spent quota renewed by naming another client; {form.differs}"
+        )
+    answer.verify(*(() if renewed is None else (renewed,)))

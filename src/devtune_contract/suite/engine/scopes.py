@@ -1,0 +1,132 @@
+"""What judges the answer to each request the suite sends: its scope, declared here as data.
+
+The contract documents one method, one way to send the key and one path template. An answer to
+anything else is not the contract's to judge: a framework's own 405 page, the standard
+library's 501 or a gateway's HTML 404 break no promise DevTune made. Such answers are judged by
+HTTP's own rules (RFC 9110) and by the security invariants (no secret, no rotation, never more
+than the documented request got), and by nothing else. Every request has exactly one
+:class:`Scope`; :data:`SCOPES` is the matrix of scope by check, with a sentence per scope on why,
+and :data:`READING_RULES` lists the MUSTs that fail and the SHOULDs that only warn.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+import attrs
+
+from devtune_contract.checks import ALL_CHECKS, ContractCheck
+from devtune_contract.checks.http import allow_on_405
+from devtune_contract.checks.hygiene import error_hygiene
+from devtune_contract.checks.reading import strict_json
+from devtune_contract.checks.secrets import no_credential_echo, secret_only_where_documented
+
+
+class Schemathesis(enum.Enum):
+    """Which of the schemathesis checks the run selected judge a scope's answers."""
+
+    EVERY = "every selected check (also those of how the request was generated)"
+    RESPONSES = "the checks of the response alone"
+    NONE = "none: they judge a request as the documented operation"
+
+
+@attrs.frozen
+class Scope:
+    """One kind of request: which of the suite's checks and schemathesis' judge its answer.
+
+    ``schemathesis``: which of the schemathesis checks the run selected also judge it.
+    ``refusal``: the answer must be a refusal in HTTP's terms (:func:`refusal`), since the
+    contract documents no success for it.
+    """
+
+    name: str
+    why: str
+    checks: tuple[ContractCheck, ...]
+    schemathesis: Schemathesis
+
+    def judges(self, check: ContractCheck) -> bool:
+        return check in self.checks
+
+
+DOCUMENTED = Scope(
+    "documented",
+    "the operation as the contract and DevTune's docs write it (the documented method and path "
+    "template, valid or invalid ids, a valid, unknown, read-only, missing or malformed key; a "
+    "key sent any other way than Bearer is a missing one): every check applies",
+    ALL_CHECKS,
+    Schemathesis.RESPONSES,
+)
+GENERATED = Scope(
+    "generated",
+    "a documented request that schemathesis generated: every check applies, schemathesis' "
+    "checks of how the request was generated included",
+    ALL_CHECKS,
+    Schemathesis.EVERY,
+)
+# What holds for every answer, whatever was asked: HTTP's MUSTs and the security invariants.
+EVERY_ANSWER: tuple[ContractCheck, ...] = (
+    strict_json,
+    allow_on_405,
+    error_hygiene,
+    no_credential_echo,
+    secret_only_where_documented,
+)
+UNDOCUMENTED = Scope(
+    "undocumented",
+    "another method, another form of the path, a URI the server cannot decode, extra proxy "
+    "headers: the contract says nothing of the answer, so only HTTP's rules (RFC 9110) and the "
+    "security invariants judge it; any refusal passes, in whatever body the framework gives it",
+    tuple(check for check in ALL_CHECKS if check in EVERY_ANSWER),
+    Schemathesis.NONE,
+)
+CONFIGURATION = Scope(
+    "configuration",
+    "the preflight asks whether the settings reach a usable key, project and webhook; its "
+    "answers decide whether the run starts, not a verdict",
+    (),
+    Schemathesis.NONE,
+)
+SCOPES: tuple[Scope, ...] = (DOCUMENTED, GENERATED, UNDOCUMENTED, CONFIGURATION)
+
+# RFC 8259, RFC 9110 and RFC 3339, as the checks read them: a MUST fails, a SHOULD warns.
+READING_RULES: Mapping[str, tuple[str, ...]] = {
+    "fails (MUST)": (
+        "RFC 8259 §2-§7: a JSON body follows the JSON grammar: no NaN, Infinity or -Infinity, "
+        "no trailing garbage",
+        "RFC 8259 §8.1: JSON exchanged between systems is UTF-8 and carries no byte order mark",
+        "RFC 9110 §15.5.6: a 405 carries Allow",
+        "RFC 3339 §5.6: meta.timestamp is a date-time with a time zone",
+    ),
+    "warns (SHOULD)": (
+        "RFC 8259 §4: the names within an object are unique",
+        "RFC 9110 §9.3.7: an OPTIONS answer names the allowed methods in Allow",
+    ),
+}
+
+OPTIONS = "OPTIONS"
+
+
+def refusal(status: int, method: str) -> str | None:
+    """Why ``status`` is no refusal of an undocumented request, or ``None`` when it is one.
+
+    Any 4xx refuses; so does a 501 (RFC 9110 §9.1: what an origin server SHOULD answer to a
+    method it does not implement) and a 3xx, which the suite never follows. ``OPTIONS`` may
+    answer 2xx (RFC 9110 §9.3.7) as long as no secret comes with it (the checks see to that).
+    """
+    if 400 <= status < 500 or status == 501 or 300 <= status < 400:
+        return None
+    if method.upper() == OPTIONS and 200 <= status < 300:
+        return None
+    accepted = " accepted:" if 200 <= status < 300 else ":"
+    return f"{accepted} got {status}, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"
+
+
+def of_generated(method: str, documented_method: str) -> Scope:
+    """A generated request's scope: schemathesis also sends methods the contract never named."""
+    return GENERATED if method.upper() == documented_method.upper() else UNDOCUMENTED
+
+
+def matrix() -> list[tuple[str, dict[str, bool]]]:
+    """Check by scope: which of the suite's checks judges the answers of which scope."""
+    return [(check.name, {s.name: s.judges(check) for s in SCOPES}) for check in ALL_CHECKS]
