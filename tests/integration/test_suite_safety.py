@@ -327,7 +327,7 @@ def test_the_probe_turns_itself_off_when_it_cannot_finish_in_time(tmp_path: Path
 def test_a_generated_failure_is_one_junit_line(tmp_path: Path) -> None:
     """Was: the JUnit message began with ``+ Exception Group Traceback``, and the summary said
     "Schemathesis found 2 distinct failures"."""
-    server = EmbeddedServer(policy=FAULTS["get_is_routed"].policy)
+    server = EmbeddedServer(policy=FAULTS["undocumented_status_for_unknown_webhook"].policy)
     try:
         environment = {**server.environment(), "DEVTUNE_PROBE": "off"}
         run = run_suite(environment, tmp_path, "-k", "generated_requests_in_project")
@@ -339,11 +339,11 @@ def test_a_generated_failure_is_one_junit_line(tmp_path: Path) -> None:
     for message in messages:
         assert "\n" not in message
         assert "Exception Group" not in message
-    assert any(m.startswith("allow_header_conformance: ") for m in messages), messages
+    assert any(m.startswith("status_code_conformance: ") for m in messages), messages
     verdict = run.summary["scenarios"]["test_generated_requests_in_project"]
     assert verdict["verdict"] == "fail"
     assert "distinct failures" not in verdict["detail"]
-    assert "(status 405)" in verdict["detail"]
+    assert "(status 422)" in verdict["detail"]
 
 
 def test_a_long_wait_prints_one_progress_line(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def test_wheel_ships_the_product(wheel_files: set[str]) -> None:
     for name in (
         "devtune_contract/openapi.json",
         "devtune_contract/server/policy.py",
-        "devtune_contract/suite/contract_tests/test_scenarios.py",
+        "devtune_contract/suite/adapter/contract_tests/test_scenarios.py",
         "devtune_contract/checks/secrets.py",
     ):
         assert name in wheel_files

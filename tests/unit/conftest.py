@@ -97,6 +97,7 @@ def exchange(
     operation: Operation = ROTATE_SECRET,
     content_type: str | None = "application/json",
     id: int = 0,
+    method: str | None = None,
 ) -> Exchange:
     """A response of ``operation`` as a check sees it; ``body`` is bytes or JSON-encoded."""
     named = {"projectId": project_id, "webhookId": webhook_id}
@@ -105,7 +106,7 @@ def exchange(
     return Exchange(
         operation=operation,
         path_parameters=operation.parameters_of(parameters),
-        method=operation.method,
+        method=method or operation.method,
         authorization=authorization,
         status=status,
         headers={**all_headers, **(headers or {})},

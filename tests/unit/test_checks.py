@@ -146,7 +146,11 @@ def broken() -> list[tuple[Any, Exchange, str]]:
         (rate_limit_headers, exchange(headers=limits(limit=0, remaining=0)), "at least 1"),
         (rate_limit_headers, exchange(headers=limits(remaining=101)), "outside"),
         (rate_limit_headers, exchange(headers=limits(reset=60)), "in the past"),
-        (rate_limit_headers, exchange(headers=limits(reset=time.time() * 1000)), "beyond one 60 s window"),
+        (
+            rate_limit_headers,
+            exchange(headers=limits(reset=time.time() * 1000)),
+            "beyond one 60 s window",
+        ),
         (rate_limited_response, error(429, "rate_limit_exceeded"), "429 without"),
         (
             rate_limited_response,

@@ -130,3 +130,19 @@ def of_generated(method: str, documented_method: str) -> Scope:
 def matrix() -> list[tuple[str, dict[str, bool]]]:
     """Check by scope: which of the suite's checks judges the answers of which scope."""
     return [(check.name, {s.name: s.judges(check) for s in SCOPES}) for check in ALL_CHECKS]
+
+
+def markdown_table() -> str:
+    """The matrix and each scope's reason, as docs/qa.md shows them (a test holds them equal)."""
+    names = [scope.name for scope in SCOPES]
+    lines = [
+        "| check | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---" for _ in names) + " |",
+        *(
+            f"| `{check}` | " + " | ".join("✓" if row[n] else "" for n in names) + " |"
+            for check, row in matrix()
+        ),
+        "",
+        *(f"- **{scope.name}**: {scope.why}." for scope in SCOPES),
+    ]
+    return "\n".join(lines) + "\n"

@@ -299,3 +299,12 @@ def of(part: Part) -> tuple[Transformation, ...]:
 
 def by_id(transformation_id: str) -> Transformation:
     return next(t for t in CATALOGUE if t.id == transformation_id)
+
+
+def markdown_table() -> str:
+    """The catalogue as docs/qa.md shows it (a test holds them equal)."""
+    lines = ["| form | changes | source | treated differently by |", "| --- | --- | --- | --- |"]
+    for form in CATALOGUE:
+        what = form.header or form.part.name.lower().replace("_", " ")
+        lines.append(f"| `{form.id}` | {what} | {form.source} | {form.differs} |")
+    return "\n".join(lines) + "\n"

@@ -44,6 +44,7 @@ class _Row:
     applied: int = 0
     failed: int = 0
     first_failure: str | None = None
+    scopes: tuple[str, ...] = ()  # a test's: what judged its requests (engine/scopes.py)
 
 
 def _verdict(summary: Mapping[str, Any]) -> _Verdict:
@@ -95,7 +96,13 @@ def _checks(summary: Mapping[str, Any]) -> list[_Row]:
 def _tests(summary: Mapping[str, Any]) -> list[_Row]:
     return _failing_first(
         [
-            _Row(name, test["verdict"].upper(), _css(test["verdict"]), test.get("detail", ""))
+            _Row(
+                name,
+                test["verdict"].upper(),
+                _css(test["verdict"]),
+                test.get("detail", ""),
+                scopes=tuple(test.get("scopes", ())),
+            )
             for name, test in summary.get("scenarios", {}).items()
         ]
     )
@@ -122,6 +129,7 @@ def render(summary: Mapping[str, Any]) -> str:
         verdict=_verdict(summary),
         reason=summary.get("reason"),
         remarks=summary.get("remarks", []),
+        warnings=summary.get("warnings", []),
         target=summary.get("target"),
         seed=summary.get("seed"),
         timestamp=summary.get("timestamp", ""),
