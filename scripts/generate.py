@@ -5,6 +5,9 @@
 
 Both modes run the same pinned openapi-python-client with the checked-in config and custom
 templates, into a temporary directory first, so a failed run never leaves a half-written tree.
+The generator renders only the modules it knows; the package's extra modules
+(``EXTRA_MODULES``, e.g. ``webhooks.py``, the delivery verifier) are rendered here from
+``scripts/templates/`` into the package, and the config's post-hooks run again over them.
 The generator's ruff post-hooks are taken from this interpreter's environment (the generator
 finds ruff on PATH), so the formatting is pinned along with the generator.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,6 +35,8 @@ GENERATOR = "openapi-python-client"
 # Tool caches the post-hooks leave behind; they are not part of the package.
 IGNORED_NAMES = frozenset({".ruff_cache", "__pycache__", ".mypy_cache", "build", "dist"})
 DIFF_LINES_PER_FILE = 40
+# Modules of the package the generator has no template slot for: template -> module file.
+EXTRA_MODULES = {"webhooks.py.jinja": "webhooks.py"}
 
 
 class GenerateError(Exception):
@@ -84,9 +90,42 @@ def generate_into(destination: Path) -> None:
     if result.returncode != 0:
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
         raise GenerateError(f"{GENERATOR} failed: {detail[-1] if detail else 'no output'}")
+    render_extra_modules(destination, env)
     for cache in destination.rglob("*"):
         if cache.name in IGNORED_NAMES and cache.is_dir():
             shutil.rmtree(cache, ignore_errors=True)
+
+
+def render_extra_modules(destination: Path, env: dict[str, str]) -> None:
+    """Render ``EXTRA_MODULES`` into the generated package, then run the post-hooks again.
+
+    Same inputs as the generator (the config's package name, the templates), same formatting
+    (the config's own post-hooks, with this environment's ruff), so the output stays
+    deterministic and the ``--check`` gate covers these modules like every other file.
+    """
+    import jinja2  # the generator's own dependency, present wherever it runs
+    from openapi_python_client.config import ConfigFile
+
+    config = ConfigFile.load_from_path(CONFIG)
+    if not config.package_name_override:
+        raise GenerateError(f"{CONFIG.name} sets no package_name_override")
+    package = destination / config.package_name_override
+    templates = jinja2.Environment(  # noqa: S701 (Python source, not HTML)
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    for template, module in EXTRA_MODULES.items():
+        rendered = templates.get_template(template).render(
+            package_name=config.package_name_override
+        )
+        (package / module).write_text(rendered)
+    for hook in config.post_hooks or []:
+        result = subprocess.run(  # noqa: S603
+            shlex.split(hook), cwd=destination, env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise GenerateError(f"post-hook {hook!r} failed on the extra modules")
 
 
 def tree_files(root: Path) -> dict[str, bytes]:

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from devtune_api_client import InvalidSignatureError
+from devtune_api_client.webhooks import verify_signature
 
 from devtune_contract.credentials import WEBHOOKS_WRITE
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, Store, create_app
 from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.server.storage import seed_demo
-from devtune_contract.signing import SIGNATURE_HEADER, sign, verify
+from devtune_contract.signing import SIGNATURE_HEADER, sign
 
 
 def rotate_url(
@@ -280,9 +282,10 @@ def test_old_secret_stops_verifying_after_rotation(server: EmbeddedServer) -> No
     current = server.store.current_secret(server.demo.webhook_id)
     assert current is not None
     assert current == new_secret
-    assert not verify(delivery, current, old_signature)
-    assert verify(delivery, current, sign(delivery, new_secret))
-    assert verify(delivery, current, "sha256=" + sign(delivery, new_secret))
+    with pytest.raises(InvalidSignatureError):
+        verify_signature(delivery, old_signature, current)
+    verify_signature(delivery, sign(delivery, new_secret), current)
+    verify_signature(delivery, "sha256=" + sign(delivery, new_secret), current)
 
 
 def test_logs_never_contain_keys_or_secrets(

@@ -10,7 +10,7 @@ both on the same samples).
 import json
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .types import RateLimit
 
@@ -192,6 +192,27 @@ class RateLimitError(ApiError):
         return self.rate_limit.reset_at if self.rate_limit is not None else None
 
 
+SignatureFailure = Literal["missing", "malformed", "mismatch"]
+_SIGNATURE_FAILURES: dict[SignatureFailure, str] = {
+    "missing": "the delivery has no X-DevTune-Signature header",
+    "malformed": "X-DevTune-Signature is not 64 hex digits (bare or after sha256=)",
+    "mismatch": "X-DevTune-Signature matches none of the secrets tried",
+}
+
+
+class InvalidSignatureError(DevTuneError):
+    """A webhook delivery whose signature is missing, malformed or made with none of the secrets.
+
+    ``reason`` is ``"missing"``, ``"malformed"`` or ``"mismatch"``, for the receiver's own log.
+    Refuse the delivery (a 4xx). The message names the reason only: never a secret, the header's
+    value or the body, which an attacker chose and a log should not replay.
+    """
+
+    def __init__(self, reason: SignatureFailure) -> None:
+        self.reason = reason
+        super().__init__(_SIGNATURE_FAILURES[reason])
+
+
 ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
     401: UnauthorizedError,
     403: ForbiddenError,
@@ -207,11 +228,13 @@ __all__ = [
     "DevTuneError",
     "ERRORS_BY_STATUS",
     "ForbiddenError",
+    "InvalidSignatureError",
     "MissingSecretError",
     "NotFoundError",
     "NotFromApiError",
     "OutcomeUnknownError",
     "RateLimitError",
+    "SignatureFailure",
     "UnauthorizedError",
     "UnexpectedResponseError",
     "UnexpectedStatus",

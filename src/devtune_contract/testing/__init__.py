@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from devtune_contract.testing.deliveries import Delivery, SentDelivery, Tamper
     from devtune_contract.testing.faults import FaultName
     from devtune_contract.testing.server import DevTuneServer
 
-__all__ = ["DevTuneServer", "FaultName"]
+__all__ = ["Delivery", "DevTuneServer", "FaultName", "SentDelivery", "Tamper"]
+_DELIVERY_NAMES = frozenset({"Delivery", "SentDelivery", "Tamper"})
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +28,8 @@ def __getattr__(name: str) -> Any:
         from devtune_contract.testing.faults import FaultName
 
         return FaultName
+    if name in _DELIVERY_NAMES:
+        from devtune_contract.testing import deliveries
+
+        return getattr(deliveries, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import attrs
 
 from devtune_contract.closing import Closing
 from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.server.policy import ServerConfig
 from devtune_contract.server.ratelimit import RateLimiter
-from devtune_contract.testing.faults import Fault, FaultInjectingPolicy, FaultName
+from devtune_contract.testing.deliveries import (
+    Deliveries,
+    Delivery,
+    DeliveryRequest,
+    SentDelivery,
+    Target,
+)
+from devtune_contract.testing.faults import Fault, FaultName
+from devtune_contract.testing.rotations import RecordingPolicy
 
 
 class DevTuneServer(Closing):
@@ -20,10 +31,11 @@ class DevTuneServer(Closing):
     """
 
     def __init__(self) -> None:
-        self._embedded = EmbeddedServer(policy=FaultInjectingPolicy, durable=False)
+        self._embedded = EmbeddedServer(policy=RecordingPolicy, durable=False)
         policy = self._embedded.policy
-        assert isinstance(policy, FaultInjectingPolicy)
+        assert isinstance(policy, RecordingPolicy)
         self._policy = policy
+        self._deliveries = Deliveries(self.current_secret, policy.history.previous)
 
     @property
     def base_url(self) -> str:
@@ -101,10 +113,79 @@ class DevTuneServer(Closing):
             raise ValueError(f"times must be a positive integer, got {times!r}")
         self._policy.faults.add(Fault.build(fault, options), times)
 
+    def deliver(
+        self,
+        target: Target,
+        *,
+        event: str = "webhook.test",
+        payload: Mapping[str, Any] | None = None,
+        webhook_id: str | None = None,
+        signed_with: str = "current",
+        tamper: str | None = None,
+        path: str = "/",
+    ) -> Delivery:
+        """Send one delivery as DevTune would, and return the receiver's answer.
+
+        ``target`` is a URL, or a WSGI application called in-process (at ``path``) through
+        httpx's ``WSGITransport``. The body is ``{"event", "webhookId", "data": payload}`` as
+        compact JSON, signed in ``X-DevTune-Signature`` (bare hex), with ``X-DevTune-Event`` and
+        ``User-Agent: DevTune-Webhook/2.0``.
+
+        ``signed_with``: ``"current"``, ``"previous"`` (the secret before the webhook's last
+        rotation, as for a delivery queued before it; ``ValueError`` before any rotation), or a
+        literal secret. ``tamper``: ``"body"`` (a field added after signing),
+        ``"missing_signature"``, ``"malformed_signature"`` (cut to half its length) or
+        ``"wrong_secret"`` (signed with a secret the webhook never had). An unknown name is a
+        ``ValueError`` listing the valid ones, raised before anything is sent.
+        """
+        prepared = self._prepare(event, payload, webhook_id, signed_with, tamper)
+        return self._deliveries.send(target, prepared, path)
+
+    async def adeliver(
+        self,
+        target: Target,
+        *,
+        event: str = "webhook.test",
+        payload: Mapping[str, Any] | None = None,
+        webhook_id: str | None = None,
+        signed_with: str = "current",
+        tamper: str | None = None,
+        path: str = "/",
+    ) -> Delivery:
+        """:meth:`deliver` for async tests; ``target`` may also be an ASGI application, called
+        in-process through httpx's ``ASGITransport`` (a WSGI one runs in a worker thread)."""
+        prepared = self._prepare(event, payload, webhook_id, signed_with, tamper)
+        return await self._deliveries.asend(target, prepared, path)
+
+    def _prepare(
+        self,
+        event: str,
+        payload: Mapping[str, Any] | None,
+        webhook_id: str | None,
+        signed_with: str,
+        tamper: str | None,
+    ) -> DeliveryRequest:
+        return self._deliveries.prepare(
+            webhook_id or self.webhook_id,
+            event=event,
+            payload=payload,
+            signed_with=signed_with,
+            tamper=tamper,
+        )
+
+    def deliveries(self) -> list[SentDelivery]:
+        """Every delivery sent since the last :meth:`reset`, in order, with the receiver's answer.
+
+        ``signed_with`` shows ``"literal"`` for a secret the test passed, never the secret.
+        """
+        return self._deliveries.sent()
+
     def reset(self) -> None:
-        """Fresh state: new ids, keys and secrets, no rotations, no pending faults, the
-        default rate limit with empty counters."""
+        """Fresh state: new ids, keys and secrets, no rotations, no pending faults, no
+        deliveries, the default rate limit with empty counters."""
         self._policy.faults.clear()
+        self._policy.history.clear()
+        self._deliveries.clear()
         self._embedded.reseed()
         default = ServerConfig()
         self.set_rate_limit(default.rate_limit, default.rate_window)
