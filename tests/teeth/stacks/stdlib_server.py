@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import attrs
@@ -38,6 +38,7 @@ WEBHOOKS_WRITE = "webhooks.write"
 BASE_PATH = "/api/v2"
 # /projects/{projectId}/webhooks/{webhookId}/rotate-secret under the base path, split at "/".
 TEMPLATE = ("", "api", "v2", "projects", None, "webhooks", None, "rotate-secret")
+PROJECT_SEGMENT, WEBHOOK_SEGMENT = 4, 6
 
 # DevTune's documented error codes and messages (docs.devtune.ai: errors, authentication).
 ERRORS: dict[int, tuple[str, str]] = {
@@ -56,6 +57,20 @@ def new_key() -> str:
 def key_digest(key: str) -> str:
     """What the server keeps of a key (DevTune stores only a SHA-256 hash)."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def match_template(path: str, *, fold_case: bool = False) -> tuple[str, str] | None:
+    """The two raw ids when ``path`` is the operation's, each one non-empty segment;
+    ``fold_case`` compares the fixed segments without case, as some routers do."""
+    segments = path.split("/")
+    if len(segments) != len(TEMPLATE):
+        return None
+    for segment, fixed in zip(segments, TEMPLATE, strict=True):
+        folded = segment.lower() if fold_case else segment
+        if fixed is not None and folded != fixed:
+            return None
+    project, webhook = segments[PROJECT_SEGMENT], segments[WEBHOOK_SEGMENT]
+    return (project, webhook) if project and webhook else None
 
 
 def canonical_id(text: str) -> str | None:
@@ -181,8 +196,6 @@ class RotateHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect; error pages still close
     timeout = 5  # an idle keep-alive connection holds a thread: let it go
     server: DevTuneHTTPServer
-    # Where the ids stand in TEMPLATE.
-    ids: ClassVar[tuple[int, int]] = (4, 6)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the suite's output is under test, and a log line is nobody's business here."""
@@ -193,22 +206,27 @@ class RotateHandler(BaseHTTPRequestHandler):
         self.discard_body()
         ids = self.route(urlsplit(self.path).path)
         if ids is None:
-            self.send_error(HTTPStatus.NOT_FOUND)
+            self.not_routed()
             return
-        self.reply(self.rotate(*ids))
+        try:
+            project, webhook = (self.decode_id(raw) for raw in ids)
+        except ValueError:
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return
+        self.reply(self.rotate(project, webhook))
+
+    # Hooks for the stacks emulated on this server (``emulations.py``); these are stdlib's.
 
     def route(self, path: str) -> tuple[str, str] | None:
-        """The two ids when ``path`` is the operation's, each one non-empty segment."""
-        segments = path.split("/")
-        if len(segments) != len(TEMPLATE):
-            return None
-        for segment, fixed in zip(segments, TEMPLATE, strict=True):
-            if fixed is not None and segment != fixed:
-                return None
-        project, webhook = (segments[i] for i in self.ids)
-        if not project or not webhook:
-            return None
-        return unquote(project), unquote(webhook)
+        """The two ids as sent (still percent-encoded) when ``path`` is the operation's."""
+        return match_template(path)
+
+    def decode_id(self, raw: str) -> str:
+        """A percent-decoded id; what cannot be decoded becomes U+FFFD and names nothing."""
+        return unquote(raw)
+
+    def not_routed(self) -> None:
+        self.send_error(HTTPStatus.NOT_FOUND)
 
     def rotate(self, project: str, webhook: str) -> Reply:
         """DevTune's order: key (401), quota (429), scope (403), project (403), webhook (404)."""
