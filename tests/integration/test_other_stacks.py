@@ -15,6 +15,7 @@ import pytest
 from leaks import assert_nothing_leaked
 from suite_runner import SuiteRun, run_suite
 from teeth.stacks.emulations import STACKS, Stack
+from teeth.stacks.redirects import Recorder, moved_to
 from teeth.stacks.stdlib_server import StdlibServer
 
 
@@ -45,3 +46,18 @@ def test_suite_passes_a_correct_server_on_another_stack(
     assert code == 0, f"{stack.name} ({stack.summary}): exit {code}: {first_red_lines(run)}"
     assert not failed, failed
     assert_nothing_leaked(run, stack_server.secrets_to_keep())
+
+
+@pytest.mark.slow
+def test_key_never_follows_a_redirect_to_another_origin(tmp_path: Path) -> None:
+    """The route answers 308 to another origin: the suite fails the server, and neither key
+    reaches that origin (issue 25 part 3: the key goes only to the base URL's origin)."""
+    with Recorder() as elsewhere, StdlibServer(moved_to(elsewhere.origin)) as server:
+        run = run_suite(server.environment(), tmp_path)
+        keys = (server.demo.write_key, server.demo.read_only_key)
+        arrived = sum(elsewhere.times_sent(key) for key in keys)
+        followed = len(elsewhere.received)
+    assert arrived == 0, f"a key reached another origin {arrived} times"
+    assert run.returncode != 0, "the suite passed a server whose route moved to another origin"
+    assert followed == 0, f"the suite followed {followed} redirects to another origin"
+    assert_nothing_leaked(run, server.secrets_to_keep())
