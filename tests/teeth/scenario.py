@@ -86,15 +86,19 @@ def _moved_permanently(app: ASGIApp) -> ASGIApp:
     base = ROTATE_SECRET.base_path
 
     async def moved(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and ROTATE_SECRET.match(scope["path"]) is not None:
-            location = MOVED_BASE + scope["path"][len(base) :]
-            headers = [(b"location", location.encode()), (b"content-length", b"0")]
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        raw = scope["raw_path"].decode("latin-1")  # still percent-encoded: fit for a header
+        if ROTATE_SECRET.match(scope["path"]) is not None:
+            location = (MOVED_BASE + raw[len(base) :]).encode("latin-1")
+            headers = [(b"location", location), (b"content-length", b"0")]
             await send({"type": "http.response.start", "status": 308, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        if scope["type"] == "http" and scope["path"].startswith(MOVED_BASE + "/"):
-            path = base + scope["path"][len(MOVED_BASE) :]
-            scope = {**scope, "path": path, "raw_path": path.encode()}
+        if scope["path"].startswith(MOVED_BASE + "/"):
+            path, raw = base + scope["path"][len(MOVED_BASE) :], base + raw[len(MOVED_BASE) :]
+            scope = {**scope, "path": path, "raw_path": raw.encode("latin-1")}
         await app(scope, receive, send)
 
     return moved
