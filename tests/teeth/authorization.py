@@ -55,3 +55,19 @@ class NotFoundBeforeAuthentication(Policy):
         if canonical is None or self.store.find_webhook(canonical) is None:
             return self.error(404)
         return await super().handle(request)
+
+
+@fault(
+    "ownership_compared_case_sensitively",
+    "the foreign webhook's id in upper case rotates (BOLA): the tenant check looks the id up "
+    "as sent, case-sensitively, and lets an id it does not know through to the handler, whose "
+    "lookup ignores case (a case-insensitive collation)",
+    (scenarios.REFUSED_REQUEST_FORMS,),
+)
+class OwnershipComparedCaseSensitively(Policy):
+    def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:
+        as_sent = self.store.find_webhook(context.request.webhook_id)
+        if as_sent is not None and as_sent.project_id != key.project_id:
+            return None  # the tenant check: only ids it finds as sent
+        canonical = canonical_uuid(context.request.webhook_id)
+        return None if canonical is None else self.store.find_webhook(canonical)

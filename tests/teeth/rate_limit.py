@@ -13,15 +13,19 @@ from devtune_contract.checks.rate_limit import (
     rate_limit_headers,
     rate_limited_response,
 )
+from devtune_contract.server.app import ASGIApp, Receive, Scope, Send
 from devtune_contract.server.policy import (
     Policy,
     Reply,
     RequestContext,
     RotateRequest,
+    ServerConfig,
 )
-from devtune_contract.server.ratelimit import RateLimitDecision
+from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
+from devtune_contract.server.storage import ApiKey, Store
+from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, with_body
-from teeth.registry import fault
+from teeth.registry import Wrapper, fault
 
 
 @fault(
@@ -116,3 +120,114 @@ class LimitChanges(Policy):
     def quota_headers(self, context: RequestContext, quota: RateLimitDecision) -> dict[str, str]:
         limit = quota.limit + 20 * (quota.remaining % 2)
         return {**quota.headers(), "X-RateLimit-Limit": str(limit)}
+
+
+# --- a quota renewed by another client name (OWASP API4; WSTG rate-limit bypass) -------------
+
+
+def _client_named_by(header: bytes) -> Wrapper:
+    """The peer address taken from ``header`` when present (leftmost value), as a proxy-aware
+    server does when it trusts every hop (Express ``trust proxy: true``'s ``req.ip``, uvicorn
+    ``--forwarded-allow-ips='*'``, nginx ``real_ip_header``)."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def named(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                for name, value in scope["headers"]:
+                    if name == header:
+                        client = value.decode("latin-1").split(",")[0].strip()
+                        scope = {**scope, "client": (client, 0)}
+            await app(scope, receive, send)
+
+        return named
+
+    return wrap
+
+
+class LimitedPerKeyAndClient(Policy):
+    """The quota is counted per key and client address, so each new address opens a window."""
+
+    def authenticate(self, context: RequestContext) -> ApiKey | None:
+        key = super().authenticate(context)
+        if key is None:
+            return None
+        return attrs.evolve(key, id=f"{key.id} from {context.request.client}")
+
+
+@fault(
+    "limit_per_forwarded_for",
+    "the rate limit is counted per X-Forwarded-For value: a new value on each request is "
+    "never limited",
+    (scenarios.SPENT_QUOTA_FORMS,),
+    wrap=_client_named_by(b"x-forwarded-for"),
+)
+class LimitPerForwardedFor(LimitedPerKeyAndClient):
+    pass
+
+
+@fault(
+    "limit_per_real_ip",
+    "the rate limit is counted per X-Real-IP value: a new value on each request is never limited",
+    (scenarios.SPENT_QUOTA_FORMS,),
+    wrap=_client_named_by(b"x-real-ip"),
+)
+class LimitPerRealIp(LimitedPerKeyAndClient):
+    pass
+
+
+# --- Reset values that break the documented window ----------------------------------------
+
+# A window short enough for the run to meet its 429 early and wait it out in seconds.
+SHORT = ServerConfig(rate_limit=25, rate_window=3)
+
+
+class LocalTimeLimiter(RateLimiter):
+    """Reset computed from a local time taken for UTC on a server one hour east of UTC."""
+
+    def hit(self, key_id: str) -> RateLimitDecision:
+        decision = super().hit(key_id)
+        return attrs.evolve(decision, reset=decision.reset + 3600)
+
+
+@fault(
+    "reset_an_hour_ahead",
+    "X-RateLimit-Reset is an hour ahead of a 3 s window (local time taken for UTC): the suite "
+    "calls the quota spent (exit 9) where the documented 60 s window is broken",
+    (scenarios.RATE_LIMIT_ENFORCED,),
+)
+class ResetAnHourAhead(Policy):
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, SHORT)
+        self.limiter = LocalTimeLimiter(SHORT.rate_limit, SHORT.rate_window)
+
+
+class NeverExpiringLimiter(RateLimiter):
+    """A counter incremented without ever being given its expiry (Redis INCR without EXPIRE):
+    once spent, the key stays limited, and the Reset stays that of the first window."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        super().__init__(limit, window)
+        self._spent: dict[str, RateLimitDecision] = {}
+
+    def hit(self, key_id: str) -> RateLimitDecision:
+        with self._lock:
+            spent = self._spent.get(key_id)
+        if spent is not None:
+            return spent
+        decision = super().hit(key_id)
+        if not decision.allowed:
+            with self._lock:
+                self._spent[key_id] = decision
+        return decision
+
+
+@fault(
+    "reset_frees_nothing",
+    "after its first 429 the key stays limited: waiting past X-RateLimit-Reset gets 429 again "
+    "with the same Reset, already in the past",
+    (scenarios.RATE_LIMIT_ENFORCED,),
+)
+class ResetFreesNothing(Policy):
+    def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
+        super().__init__(store, SHORT)
+        self.limiter = NeverExpiringLimiter(SHORT.rate_limit, SHORT.rate_window)

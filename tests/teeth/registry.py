@@ -24,6 +24,7 @@ Category = Literal[
     "scenario",
     "authentication",
     "authorization",
+    "request-forms",
     "envelope",
     "parsing",
     "secret",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from schemathesis.specs.openapi.checks import ignored_auth
 
+from devtune_contract.operations import ROTATE_SECRET
+from devtune_contract.server.app import ASGIApp, Receive, Scope, Send
 from devtune_contract.server.policy import (
     Policy,
     Reply,
@@ -73,3 +75,41 @@ class UnknownWebhookIsForbidden(RewritingPolicy):
         if outcome.status != 404:
             return outcome
         return self.error(403, outcome.headers)
+
+
+MOVED_BASE = "/api/v2.1"
+
+
+def _moved_permanently(app: ASGIApp) -> ASGIApp:
+    """The route moved: 308 to the same path under ``MOVED_BASE`` on the same origin, where
+    the application serves it (a request re-sent there with the key rotates)."""
+    base = ROTATE_SECRET.base_path
+
+    async def moved(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        raw = scope["raw_path"].decode("latin-1")  # still percent-encoded: fit for a header
+        if ROTATE_SECRET.match(scope["path"]) is not None:
+            location = (MOVED_BASE + raw[len(base) :]).encode("latin-1")
+            headers = [(b"location", location), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 308, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if scope["path"].startswith(MOVED_BASE + "/"):
+            path, raw = base + scope["path"][len(MOVED_BASE) :], base + raw[len(MOVED_BASE) :]
+            scope = {**scope, "path": path, "raw_path": raw.encode("latin-1")}
+        await app(scope, receive, send)
+
+    return moved
+
+
+@fault(
+    "route_moved_with_308",
+    "every request to the route gets 308 to the same path under /api/v2.1 on the same origin, "
+    "where the rotation happens: a client that follows re-sends the key there",
+    (scenarios.ROTATION_RETURNS_A_NEW_SECRET,),
+    wrap=_moved_permanently,
+)
+class RouteMovedWith308(Policy):
+    """The reference behind a permanent redirect."""
