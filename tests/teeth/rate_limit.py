@@ -224,8 +224,8 @@ class NeverExpiringLimiter(RateLimiter):
 @fault(
     "reset_frees_nothing",
     "after its first 429 the key stays limited: waiting past X-RateLimit-Reset gets 429 again "
-    "with the same Reset, already in the past",
-    (scenarios.RATE_LIMIT_ENFORCED,),
+    "with the same Reset, already in the past: a contract failure (exit 1), not a spent quota",
+    (scenarios.ROTATION_RETURNS_A_NEW_SECRET,),
 )
 class ResetFreesNothing(Policy):
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:

@@ -15,7 +15,7 @@ from devtune_contract.server.policy import (
 from devtune_contract.server.storage import ApiKey
 from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, unrestricted_key_for_path
-from teeth.registry import fault
+from teeth.registry import Headline, fault
 
 
 @fault(
@@ -108,8 +108,11 @@ def _moved_permanently(app: ASGIApp) -> ASGIApp:
     "route_moved_with_308",
     "every request to the route gets 308 to the same path under /api/v2.1 on the same origin, "
     "where the rotation happens: a client that follows re-sends the key there",
-    (scenarios.ROTATION_RETURNS_A_NEW_SECRET,),
+    (scenarios.MISSING_KEY,),
     wrap=_moved_permanently,
+    headline=Headline(
+        scenarios.MISSING_KEY, "stopped in preflight: the server redirects the documented request"
+    ),
 )
 class RouteMovedWith308(Policy):
     """The reference behind a permanent redirect."""

@@ -66,8 +66,8 @@ def test_undocumented_answers_are_judged_only_by_what_holds_for_every_answer() -
 
 
 def test_a_generated_request_of_another_method_is_undocumented() -> None:
-    assert scopes.of_generated("post", "POST") is scopes.GENERATED
-    assert scopes.of_generated("TRACE", "POST") is scopes.UNDOCUMENTED
+    assert scopes.of_generated("post", "POST", {}) is scopes.GENERATED
+    assert scopes.of_generated("TRACE", "POST", {}) is scopes.UNDOCUMENTED
 
 
 # --- RFC 9110: Allow on a 405 ------------------------------------------------------------
@@ -280,3 +280,19 @@ def test_the_qa_guide_holds_the_scope_table_and_the_catalogue() -> None:
     guide = (Path(__file__).parents[2] / "docs" / "qa.md").read_text()
     assert scopes.markdown_table() in guide
     assert transformations.markdown_table() in guide
+
+
+@pytest.mark.parametrize(
+    "value", ["%00%ff", "a/b", "%2F", "x;y", "a\\b", "", ".", "..", "a\x01", "0" * 256]
+)
+def test_an_id_that_makes_another_form_of_the_path_is_undocumented(value: str) -> None:
+    assert scopes.another_path_form(value) is not None
+    assert scopes.of_generated("POST", "POST", {"webhookId": value}) is scopes.UNDOCUMENTED
+
+
+@pytest.mark.parametrize(
+    "value", ["not-a-uuid", "1", "é" * 16, "00000000-0000-0000-0000-00000000000G", "0" * 255]
+)
+def test_an_invalid_id_is_still_documented(value: str) -> None:
+    assert scopes.another_path_form(value) is None
+    assert scopes.of_generated("POST", "POST", {"webhookId": value}) is scopes.GENERATED

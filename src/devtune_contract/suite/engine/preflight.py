@@ -65,6 +65,8 @@ class Preflight:
             raise
         except Unanswered as outcome:
             return Stop("unreachable", outcome.headline())
+        if 300 <= answer.status < 400:
+            return Stop("configuration", _redirected(answer), scenarios.MISSING_KEY.name)
         if _api_answered(answer):
             return None
         # A server that also accepts a missing key answers 404 here; a malformed key tells.
@@ -130,6 +132,18 @@ class Preflight:
             raise
         except Unanswered:
             return None  # the first request reached the server; a flake here is the tests' to see
+
+
+def _redirected(answer: Answer) -> str:
+    """A redirect is the answer under test: the suite follows none, so the key goes nowhere
+    but the base URL. Most often the base URL is not the API's (http for https, an old
+    version); if it is, the server moved a documented route, which breaks the contract."""
+    location = answer.exchange.headers.get("location", "no Location")
+    return (
+        f"the server redirects the documented request ({answer.status} to {location[:120]}); "
+        "the suite follows no redirect, so the key goes only to DEVTUNE_BASE_URL: point it "
+        "where the API answers (a documented route that moved breaks the contract)"
+    )
 
 
 def _api_answered(answer: Answer) -> bool:

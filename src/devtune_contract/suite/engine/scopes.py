@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from urllib.parse import unquote_to_bytes
 
 import attrs
 
@@ -122,9 +123,45 @@ def refusal(status: int, method: str) -> str | None:
     return f"{accepted} got {status}, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"
 
 
-def of_generated(method: str, documented_method: str) -> Scope:
-    """A generated request's scope: schemathesis also sends methods the contract never named."""
-    return GENERATED if method.upper() == documented_method.upper() else UNDOCUMENTED
+# Longer than any id by far: stacks refuse such a segment by their own URI limits (HTTP.sys's
+# UrlSegmentMaxLength of 260, nginx's 414), before any code of the API sees it.
+MAX_DOCUMENTED_ID = 255
+# What turns an id into another form of the path once a client percent-encodes it: a separator,
+# a percent sign, a parameter delimiter, a backslash (catalogue: engine/transformations.py).
+PATH_FORM_CHARACTERS = frozenset("/%;\\")
+
+
+def another_path_form(value: str) -> str | None:
+    """Why an id value makes the request another form of the path, or ``None`` if it does not.
+
+    The contract documents invalid ids (a 4xx in its envelope), but not what a router, a
+    firewall or an HTTP server makes of a URI it cannot decode or will not route: an empty
+    segment, a dot segment, an encoded separator or control character, invalid UTF-8, a
+    segment beyond the stack's length limit. Those answers are HTTP's to judge.
+    """
+    try:
+        decoded = unquote_to_bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8 once percent-decoded"
+    if value in ("", ".", ".."):
+        return "an empty or dot segment"
+    if any(c in PATH_FORM_CHARACTERS for c in decoded):
+        return "a separator or percent sign"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        return "a control character"
+    if len(value) > MAX_DOCUMENTED_ID:
+        return f"longer than {MAX_DOCUMENTED_ID} characters"
+    return None
+
+
+def of_generated(method: str, documented_method: str, ids: Mapping[str, object]) -> Scope:
+    """A generated request's scope: schemathesis also sends methods the contract never named,
+    and ids that make the path another form."""
+    if method.upper() != documented_method.upper():
+        return UNDOCUMENTED
+    if any(another_path_form(str(value)) for value in ids.values()):
+        return UNDOCUMENTED
+    return GENERATED
 
 
 def matrix() -> list[tuple[str, dict[str, bool]]]:

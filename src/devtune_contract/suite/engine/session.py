@@ -292,7 +292,7 @@ class ContractSession:
         """A request schemathesis generated: documented, or (another method of the coverage
         phase) undocumented, which must then be refused in HTTP's terms."""
         operation = operation_at(case.path, case.method, OPERATIONS, any_method=True)
-        scope = scopes.of_generated(case.method, operation.method)
+        scope = scopes.of_generated(case.method, operation.method, case.path_parameters or {})
         answer = self.send(case, scope=scope)
         if scope is scopes.UNDOCUMENTED:
             return answer.expecting(refused(answer, f"{case.method} (generated)"))
