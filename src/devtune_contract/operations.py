@@ -3,7 +3,8 @@
 An :class:`Operation` is what the server routes, the suite builds cases for, the rotation cap
 guards and the checks key their applicability on. Everything about it comes from the spec:
 the method, the path template under the server URL's base path, its path parameters, and
-whether it returns a one-time secret (a 2xx JSON body whose ``data`` requires ``secret``).
+the 2xx statuses under which it returns a one-time secret (a JSON body whose ``data``
+requires ``secret``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class Operation:
     method: str
     path: str
     base_path: str = ""
-    returns_secret: bool = False
+    # The statuses the spec declares a one-time secret under ("200", "201", "2XX").
+    secret_statuses: frozenset[str] = frozenset()
     path_parameters: tuple[str, ...] = attrs.field(init=False)
     # The path under the base path split at "/": fixed segments by position, parameter positions.
     _length: int = attrs.field(init=False, repr=False)
@@ -66,6 +68,15 @@ class Operation:
     def _parameter_positions(self) -> tuple[int, ...]:
         parts = (self.base_path + self.path).split("/")
         return tuple(i for i, part in enumerate(parts) if PARAMETER.fullmatch(part))
+
+    @property
+    def returns_secret(self) -> bool:
+        return bool(self.secret_statuses)
+
+    def returns_secret_with(self, status: int) -> bool:
+        """Whether the spec declares a one-time secret in a response of ``status``."""
+        code = str(status)
+        return code in self.secret_statuses or f"{code[0]}XX" in self.secret_statuses
 
     def url_path(self, parameters: Mapping[str, object], *, base: bool = False) -> str:
         """The path with ``parameters`` filled in, under the base path when ``base``."""
@@ -109,8 +120,9 @@ def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def _returns_secret(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
-    """A 2xx JSON body whose ``data`` object requires a ``secret``: a one-time secret."""
+def _secret_statuses(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> frozenset[str]:
+    """The 2xx statuses whose JSON body's ``data`` object requires a ``secret``."""
+    found = set()
     for status, response in operation.get("responses", {}).items():
         if not str(status).startswith("2"):
             continue
@@ -118,8 +130,8 @@ def _returns_secret(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> bo
         schema = _resolve(spec, content.get("application/json", {}).get("schema", {}))
         data = _resolve(spec, schema.get("properties", {}).get("data", {}))
         if "secret" in data.get("required", ()):
-            return True
-    return False
+            found.add(str(status).upper())
+    return frozenset(found)
 
 
 def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
@@ -136,7 +148,7 @@ def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
                 method=method.upper(),
                 path=path,
                 base_path=base_path,
-                returns_secret=_returns_secret(spec, operation),
+                secret_statuses=_secret_statuses(spec, operation),
             )
     return found
 
