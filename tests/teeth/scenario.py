@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemathesis.specs.openapi.checks import ignored_auth
 
+from devtune_contract import scenarios
 from devtune_contract.server.policy import (
     Policy,
     Reply,
@@ -11,7 +12,6 @@ from devtune_contract.server.policy import (
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey
-from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, unrestricted_key_for_path
 from teeth.registry import fault
 

@@ -8,7 +8,6 @@ to any of them.
 from __future__ import annotations
 
 import copy
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -19,23 +18,22 @@ from unit.conftest import exchange as build_exchange
 from devtune_contract.checks import ALL_CHECKS, ContractViolation, RunState
 from devtune_contract.checks.registry import returns_a_secret
 from devtune_contract.checks.secrets import returned_secret, secret_strength
-
 from devtune_contract.drift import compare
 from devtune_contract.masking import Redactor
-from devtune_contract.settings import Settings
 from devtune_contract.operations import (
     OPERATIONS,
     ROTATE_SECRET,
     Operation,
     operation_at,
-    spec_path,
 )
+from devtune_contract.settings import Settings
+from devtune_contract.spec import pinned_contract
 from devtune_contract.suite.engine.exchanges import ExchangeCache
 from devtune_contract.suite.engine.schemas import build_case
 
 
 def test_the_rotate_operation_is_read_from_openapi_json() -> None:
-    spec = json.loads(spec_path().read_text())
+    spec = pinned_contract()
     (path,) = spec["paths"]
     assert (ROTATE_SECRET.method, ROTATE_SECRET.path) == ("POST", path)
     assert ROTATE_SECRET.path_parameters == ("projectId", "webhookId")

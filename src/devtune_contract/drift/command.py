@@ -12,10 +12,10 @@ from devtune_contract.drift.formats import (
     INTERNAL_ERROR_EXIT_CODE,
     RULE_FORMATS,
 )
-from devtune_contract.drift.load import load_document, pinned_contract
 from devtune_contract.drift.model import DriftError, Gate, Level, RuleError
 from devtune_contract.drift.operations import compare
 from devtune_contract.drift.rules import TABLE
+from devtune_contract.spec import contract_path, load_document
 
 FAIL_ON = {"breaking": Level.BREAKING, "warning": Level.WARNING}
 PROG = "devtune-contract drift"
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("UPSTREAM is required (a URL or a file), unless --list-rules")
     gate = Gate(FAIL_ON[args.fail_on], args.allow_unclassified)
     try:
-        base = load_document(args.base or str(pinned_contract()))
+        base = load_document(args.base or str(contract_path()))
         report = compare(base, load_document(args.upstream))
     except DriftError as error:
         return could_not_compare(args.format, str(error), BAD_INPUT_EXIT_CODE)
