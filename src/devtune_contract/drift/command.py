@@ -43,12 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-unclassified",
         action="store_true",
-        help="changes no rule explains do not fail the run (they are still reported)",
+        help="changes no rule explains do not fail the run (they are still reported; "
+        "default: off, they fail it)",
     )
     parser.add_argument(
         "--list-rules",
         action="store_true",
-        help="print the rules (id, level, direction, description) as text, json or markdown",
+        help="print the rules (id, level, direction, description) as text, json or markdown, "
+        "instead of a report (default: off)",
     )
 
 
