@@ -36,7 +36,7 @@ from bench_common import hardware_line
 
 from devtune_contract.drift import Gate, compare, load_document
 from devtune_contract.drift.formats import render_text
-from devtune_contract.drift.resolve import Resolver
+from devtune_contract.spec import Resolver
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELD_TYPES: list[dict[str, Any]] = [

@@ -57,28 +57,75 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     run = commands.add_parser("serve", help="run the reference server, with demo credentials")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--db", type=Path, help="SQLite file (default: a fresh temporary one)")
-    run.add_argument("--rate-limit", type=int, default=100, help="requests per window and key")
-    run.add_argument("--window", type=float, default=60.0, help="rate-limit window in seconds")
-    run.add_argument("--secret-format", choices=["hex", "whsec"], default="hex")
-    run.add_argument("--rate-limit-headers", choices=["always", "on_429"], default="always")
-    run.add_argument("--env-file", type=Path, help="write the demo credentials here, not stdout")
-    run.add_argument("--access-log", action="store_true", help="log one short line per request")
     run.add_argument(
-        "--max-connections", type=int, default=1000, help="open connections before 503"
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    run.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    run.add_argument("--db", type=Path, help="SQLite file (default: a fresh temporary one)")
+    run.add_argument(
+        "--rate-limit",
+        type=int,
+        default=100,
+        help="requests per window and key (default: %(default)s)",
+    )
+    run.add_argument(
+        "--window",
+        type=float,
+        default=60.0,
+        help="rate-limit window in seconds (default: %(default)g)",
+    )
+    run.add_argument(
+        "--secret-format",
+        choices=["hex", "whsec"],
+        default="hex",
+        help="new secrets as 64 hex digits, or Standard Webhooks' whsec_ and base64 "
+        "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--rate-limit-headers",
+        choices=["always", "on_429"],
+        default="always",
+        help="send X-RateLimit-* on every authenticated answer, or only on 429 "
+        "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--env-file",
+        type=Path,
+        help="write the demo credentials here (mode 600), not stdout (default: stdout)",
+    )
+    run.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one short line per request (default: off)",
+    )
+    run.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        help="open connections before new ones get 503 (default: %(default)s)",
     )
     run.set_defaults(handler=serve)
 
     add = commands.add_parser(
         "seed", help="add a webhook and an API key to a reference server's database"
     )
-    add.add_argument("--db", type=Path, required=True)
+    add.add_argument(
+        "--db", type=Path, required=True, help="the reference server's SQLite file (required)"
+    )
     add.add_argument("--project", help="existing project id (default: a new project)")
-    add.add_argument("--name", default="seeded", help="name of a new project")
-    add.add_argument("--scopes", default="all", help="comma-separated scopes, or 'all'")
-    add.add_argument("--env-file", type=Path, help="write the credentials here, not stdout")
+    add.add_argument(
+        "--name", default="seeded", help="name of a new project (default: %(default)s)"
+    )
+    add.add_argument(
+        "--scopes",
+        default="all",
+        help="comma-separated scopes of the new key, or 'all' (default: %(default)s)",
+    )
+    add.add_argument(
+        "--env-file",
+        type=Path,
+        help="write the credentials here (mode 600), not stdout (default: stdout)",
+    )
     add.set_defaults(handler=seed)
 
     suite = commands.add_parser(

@@ -3,30 +3,19 @@
 An :class:`Operation` is what the server routes, the suite builds cases for, the rotation cap
 guards and the checks key their applicability on. Everything about it comes from the spec:
 the method, the path template under the server URL's base path, its path parameters, and
-whether it returns a one-time secret (a 2xx JSON body whose ``data`` requires ``secret``).
+the 2xx statuses under which it returns a one-time secret (a JSON body whose ``data``
+requires ``secret``).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
-PARAMETER = re.compile(r"\{([^{}/]+)\}")
-
-
-def spec_path() -> Path:
-    """``openapi.json``: shipped inside the package, or at the root of a source checkout."""
-    shipped = Path(str(resources.files("devtune_contract") / "openapi.json"))
-    if shipped.is_file():
-        return shipped
-    return Path(__file__).resolve().parents[2] / "openapi.json"
+from devtune_contract.spec import PATH_PARAMETER, Resolver, path_parameters, pinned_contract
 
 
 @attrs.frozen
@@ -42,7 +31,8 @@ class Operation:
     method: str
     path: str
     base_path: str = ""
-    returns_secret: bool = False
+    # The statuses the spec declares a one-time secret under ("200", "201", "2XX").
+    secret_statuses: frozenset[str] = frozenset()
     path_parameters: tuple[str, ...] = attrs.field(init=False)
     # The path under the base path split at "/": fixed segments by position, parameter positions.
     _length: int = attrs.field(init=False, repr=False)
@@ -51,7 +41,7 @@ class Operation:
 
     @path_parameters.default
     def _parameters(self) -> tuple[str, ...]:
-        return tuple(PARAMETER.findall(self.path))
+        return tuple(path_parameters(self.path))
 
     @_length.default
     def _count(self) -> int:
@@ -60,27 +50,37 @@ class Operation:
     @_fixed.default
     def _fixed_segments(self) -> tuple[tuple[int, str], ...]:
         parts = (self.base_path + self.path).split("/")
-        return tuple((i, part) for i, part in enumerate(parts) if not PARAMETER.fullmatch(part))
+        return tuple(
+            (i, part) for i, part in enumerate(parts) if not PATH_PARAMETER.fullmatch(part)
+        )
 
     @_positions.default
     def _parameter_positions(self) -> tuple[int, ...]:
         parts = (self.base_path + self.path).split("/")
-        return tuple(i for i, part in enumerate(parts) if PARAMETER.fullmatch(part))
+        return tuple(i for i, part in enumerate(parts) if PATH_PARAMETER.fullmatch(part))
+
+    @property
+    def returns_secret(self) -> bool:
+        return bool(self.secret_statuses)
+
+    def returns_secret_with(self, status: int) -> bool:
+        """Whether the spec declares a one-time secret in a response of ``status``."""
+        code = str(status)
+        return code in self.secret_statuses or f"{code[0]}XX" in self.secret_statuses
 
     def url_path(self, parameters: Mapping[str, object], *, base: bool = False) -> str:
         """The path with ``parameters`` filled in, under the base path when ``base``."""
         missing = [name for name in self.path_parameters if name not in parameters]
         if missing:
             raise KeyError(f"{self.operation_id} needs {', '.join(missing)}")
-        path = PARAMETER.sub(lambda m: str(parameters[m.group(1)]), self.path)
+        path = PATH_PARAMETER.sub(lambda m: str(parameters[m.group(1)]), self.path)
         return self.base_path + path if base else path
 
     def match(self, path: str) -> tuple[str, ...] | None:
         """The path parameters' values in declaration order when ``path`` (under the base
         path) is this operation's, else ``None``.
 
-        Each parameter is one non-empty segment, as Starlette matched them; a trailing slash
-        does not match.
+        Each parameter is one non-empty segment; a trailing slash does not match.
         """
         segments = path.split("/")
         if len(segments) != self._length:
@@ -99,33 +99,25 @@ class Operation:
         }
 
 
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    """``node`` with a local ``$ref`` followed (the spec's own ``#/components/...``)."""
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def _returns_secret(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
-    """A 2xx JSON body whose ``data`` object requires a ``secret``: a one-time secret."""
+def _secret_statuses(resolver: Resolver, operation: Mapping[str, Any]) -> frozenset[str]:
+    """The 2xx statuses whose JSON body's ``data`` object requires a ``secret``."""
+    found = set()
     for status, response in operation.get("responses", {}).items():
         if not str(status).startswith("2"):
             continue
-        content = _resolve(spec, response).get("content", {})
-        schema = _resolve(spec, content.get("application/json", {}).get("schema", {}))
-        data = _resolve(spec, schema.get("properties", {}).get("data", {}))
+        content = resolver.target(response).get("content", {})
+        schema = resolver.target(content.get("application/json", {}).get("schema", {}))
+        data = resolver.target(schema.get("properties", {}).get("data", {}))
         if "secret" in data.get("required", ()):
-            return True
-    return False
+            found.add(str(status).upper())
+    return frozenset(found)
 
 
 def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
     """Every operation of ``spec`` by operation id."""
     servers = spec.get("servers") or [{"url": ""}]
     base_path = urlsplit(servers[0]["url"]).path.rstrip("/")
+    resolver = Resolver(spec)
     found: dict[str, Operation] = {}
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
@@ -136,13 +128,9 @@ def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
                 method=method.upper(),
                 path=path,
                 base_path=base_path,
-                returns_secret=_returns_secret(spec, operation),
+                secret_statuses=_secret_statuses(resolver, operation),
             )
     return found
-
-
-def load_operations(path: Path | None = None) -> dict[str, Operation]:
-    return operations_of(json.loads((path or spec_path()).read_text()))
 
 
 def operation_at(
@@ -163,5 +151,5 @@ def operation_at(
     raise KeyError(f"the contract declares no {method.upper()} {path}")
 
 
-OPERATIONS = load_operations()
+OPERATIONS = operations_of(pinned_contract())
 ROTATE_SECRET = OPERATIONS["rotateWebhookSecret"]

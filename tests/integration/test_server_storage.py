@@ -25,6 +25,7 @@ from devtune_contract.server import (
     create_app,
     seed_demo,
 )
+from devtune_contract.server.storage.group_commit import GroupCommit
 
 PRIVATE = 0o600
 
@@ -194,14 +195,14 @@ def test_keys_seeded_by_another_process_work_while_the_server_runs(tmp_path: Pat
         store.close()
 
 
-class GatedDisk(Store):
-    """A store whose group commits wait until the test opens its gate, and which counts the
-    rotations it has committed (each store its own gate: no state shared between tests)."""
+class GatedCommit(GroupCommit):
+    """Group commits that wait until the test opens the gate, counting the rotations committed
+    (each store its own gate: no state shared between tests)."""
 
-    gate: threading.Event
-    held: threading.Event
-    lock: threading.Lock
-    committed: int
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.gate, self.held, self.lock = threading.Event(), threading.Event(), threading.Lock()
+        self.committed = 0
 
     def _commit_group(self, group: list[Any]) -> list[StoreError | None]:
         self.held.set()
@@ -211,16 +212,16 @@ class GatedDisk(Store):
             self.committed += len(group)
         return results
 
-    def prepare_gate(self) -> None:
-        self.gate, self.held, self.lock = threading.Event(), threading.Event(), threading.Lock()
-        self.committed = 0
+
+class GatedDisk(Store):
+    committer = GatedCommit
 
 
 def test_a_rotation_is_answered_only_after_its_commit(tmp_path: Path) -> None:
     """Group commit must not acknowledge early: while the commit is held, no answer comes."""
     store = GatedDisk.open(tmp_path / "state.sqlite")
-    assert isinstance(store, GatedDisk)
-    store.prepare_gate()
+    gated = store.group_commit
+    assert isinstance(gated, GatedCommit)
     demo = seed_demo(store)
     path = ROTATE_SECRET.url_path({"projectId": demo.project_id, "webhookId": demo.webhook_id})
     answers: list[tuple[int, int]] = []
@@ -231,16 +232,16 @@ def test_a_rotation_is_answered_only_after_its_commit(tmp_path: Path) -> None:
 
             def rotate() -> None:
                 status = httpx.post(url, headers=headers, timeout=15).status_code
-                with store.lock:  # how many rotations were committed when this one was answered
-                    answers.append((status, store.committed))
+                with gated.lock:  # how many rotations were committed when this one was answered
+                    answers.append((status, gated.committed))
 
             clients = [threading.Thread(target=rotate) for _ in range(4)]
             for client in clients:
                 client.start()
-            assert store.held.wait(timeout=15), "no rotation reached the commit"
+            assert gated.held.wait(timeout=15), "no rotation reached the commit"
             assert answers == [], "a rotation was answered before its commit"
             assert store.rotation_count(demo.webhook_id) == 0
-            store.gate.set()
+            gated.gate.set()
             for client in clients:
                 client.join(timeout=15)
         # Ordering, not time: each answer came after its own commit.
@@ -248,5 +249,5 @@ def test_a_rotation_is_answered_only_after_its_commit(tmp_path: Path) -> None:
         assert all(committed >= n for n, (_, committed) in enumerate(answers, 1)), answers
         assert store.rotation_count(demo.webhook_id) == 4
     finally:
-        store.gate.set()
+        gated.gate.set()
         store.close()

@@ -19,6 +19,7 @@ from suite_runner import SuiteRun, run_suite
 from teeth import CATEGORIES, FAULTS, VARIANTS, Catcher, Fault, Variant, Wrapper, catcher_name
 from teeth.conforming import SlidingWindowLimiter, TokenBucketLimiter
 
+from devtune_contract import scenarios
 from devtune_contract.checks import ALL_CHECKS
 from devtune_contract.checks.caching import secret_not_cacheable
 from devtune_contract.checks.hygiene import error_hygiene
@@ -27,7 +28,6 @@ from devtune_contract.checks.secrets import secret_randomness
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server import Policy, RunningServer, ServerConfig, create_app
 from devtune_contract.server.embedded import EmbeddedServer
-from devtune_contract.suite.engine import scenarios
 from devtune_contract.suite.engine.ledger import RED
 from devtune_contract.suite.engine.schemas import builtin_checks
 

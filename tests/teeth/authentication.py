@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from devtune_contract import scenarios
 from devtune_contract.credentials import API_KEY_PATTERN, bearer_token
 from devtune_contract.server.app import ASGIApp, Receive, Scope, Send
 from devtune_contract.server.policy import (
@@ -12,7 +13,6 @@ from devtune_contract.server.policy import (
     ServerConfig,
 )
 from devtune_contract.server.storage import ApiKey, Store
-from devtune_contract.suite.engine import scenarios
 from teeth.envelope import StaleTimestamp
 from teeth.policies import with_authorization
 from teeth.registry import Headline, Wrapper, fault

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from devtune_contract import scenarios
 from devtune_contract.server.policy import (
     Policy,
     Reply,
@@ -12,7 +13,6 @@ from devtune_contract.server.policy import (
     canonical_uuid,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
-from devtune_contract.suite.engine import scenarios
 from teeth.registry import Headline, fault
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from devtune_contract import scenarios
 from devtune_contract.checks.secrets import fresh_secret
 from devtune_contract.server.policy import (
     Policy,
@@ -14,7 +15,6 @@ from devtune_contract.server.policy import (
     ServerConfig,
 )
 from devtune_contract.server.storage import Store, Webhook
-from devtune_contract.suite.engine import scenarios
 from teeth.registry import fault
 
 

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+from devtune_contract import scenarios
 from devtune_contract.server.policy import (
     Policy,
     Reply,
@@ -19,7 +20,6 @@ from devtune_contract.server.policy import (
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey, Webhook
-from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, with_body
 from teeth.registry import fault
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from devtune_contract import scenarios
 from devtune_contract.server.app import ASGIApp, Message, Receive, Scope, Send
 from devtune_contract.server.policy import (
     Policy,
     Reply,
     RotateRequest,
 )
-from devtune_contract.suite.engine import scenarios
 from teeth.registry import Headline, Wrapper, fault
 
 

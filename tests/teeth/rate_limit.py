@@ -7,6 +7,7 @@ import time
 import attrs
 from schemathesis.specs.openapi.checks import response_headers_conformance
 
+from devtune_contract import scenarios
 from devtune_contract.checks.envelope import error_envelope
 from devtune_contract.checks.rate_limit import (
     rate_limit_consistency,
@@ -23,7 +24,6 @@ from devtune_contract.server.policy import (
 )
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store
-from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, with_body
 from teeth.registry import Wrapper, fault
 

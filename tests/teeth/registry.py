@@ -15,9 +15,9 @@ from typing import Any, Literal, get_args
 import attrs
 
 from devtune_contract.checks import ContractCheck
+from devtune_contract.scenarios import Scenario
 from devtune_contract.server.app import ASGIApp
 from devtune_contract.server.policy import Policy, ServerConfig
-from devtune_contract.suite.engine.scenarios import Scenario
 
 Category = Literal[
     "generated",

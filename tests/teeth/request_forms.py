@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from devtune_contract import scenarios
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server.app import ASGIApp, Receive, Scope, Send, authorization, render
 from devtune_contract.server.policy import ERRORS, Policy, Reply, RequestContext
 from devtune_contract.server.storage import ApiKey
-from devtune_contract.suite.engine import scenarios
 from teeth.policies import unrestricted_key_for_path
 from teeth.registry import Wrapper, fault
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemathesis.specs.openapi.checks import ignored_auth
 
+from devtune_contract import scenarios
 from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server.app import ASGIApp, Receive, Scope, Send
 from devtune_contract.server.policy import (
@@ -13,7 +14,6 @@ from devtune_contract.server.policy import (
     RotateRequest,
 )
 from devtune_contract.server.storage import ApiKey
-from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, unrestricted_key_for_path
 from teeth.registry import Headline, fault
 

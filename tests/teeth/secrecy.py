@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devtune_contract import scenarios
 from devtune_contract.checks.secrets import no_credential_echo
 from devtune_contract.credentials import WEBHOOKS_WRITE
 from devtune_contract.server.policy import (
@@ -10,7 +11,6 @@ from devtune_contract.server.policy import (
     RotateRequest,
     canonical_uuid,
 )
-from devtune_contract.suite.engine import scenarios
 from teeth.policies import RewritingPolicy, with_body
 from teeth.registry import fault
 

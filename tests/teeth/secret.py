@@ -7,10 +7,10 @@ import itertools
 import secrets
 import time
 
+from devtune_contract import scenarios
 from devtune_contract.checks.secrets import fresh_secret, secret_randomness, secret_strength
 from devtune_contract.server.policy import Policy, RequestContext, ServerConfig
 from devtune_contract.server.storage import Store, Webhook
-from devtune_contract.suite.engine import scenarios
 from teeth.registry import fault
 
 

@@ -10,10 +10,10 @@ import pytest
 from unit.conftest import GET_TEAM, error_body, exchange, rotation_body
 
 import devtune_contract.checks
+from devtune_contract import scenarios
 from devtune_contract.checks import ALL_CHECKS, ContractCheck, RunState
 from devtune_contract.settings import Settings, SettingsError
 from devtune_contract.suite.adapter.runner import tests_directory
-from devtune_contract.suite.engine import scenarios
 from devtune_contract.suite.engine.schemas import CheckSelection, builtin_checks
 
 CONTRACT_TESTS = tests_directory()

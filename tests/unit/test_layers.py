@@ -20,7 +20,9 @@ PACKAGE = Path(devtune_contract.__file__).parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("constants", "errors", "closing", "credentials", "masking", "signing"),
     ("settings", "env_file"),
-    ("operations",),
+    ("spec",),
+    ("operations", "scenarios"),
+    ("profiles",),
     ("checks",),
     ("drift",),
     ("server",),

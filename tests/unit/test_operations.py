@@ -8,13 +8,16 @@ to any of them.
 from __future__ import annotations
 
 import copy
-import json
 from types import SimpleNamespace
 
 import pytest
 import schemathesis
-from unit.conftest import GET_TEAM, MADE_UP, MADE_UP_OPERATIONS, REISSUE
+from unit.conftest import GET_TEAM, MADE_UP, MADE_UP_OPERATIONS, REISSUE, rotation_body
+from unit.conftest import exchange as build_exchange
 
+from devtune_contract.checks import ALL_CHECKS, ContractViolation, RunState
+from devtune_contract.checks.registry import returns_a_secret
+from devtune_contract.checks.secrets import returned_secret, secret_strength
 from devtune_contract.drift import compare
 from devtune_contract.masking import Redactor
 from devtune_contract.operations import (
@@ -22,14 +25,15 @@ from devtune_contract.operations import (
     ROTATE_SECRET,
     Operation,
     operation_at,
-    spec_path,
 )
+from devtune_contract.settings import Settings
+from devtune_contract.spec import pinned_contract
 from devtune_contract.suite.engine.exchanges import ExchangeCache
 from devtune_contract.suite.engine.schemas import build_case
 
 
 def test_the_rotate_operation_is_read_from_openapi_json() -> None:
-    spec = json.loads(spec_path().read_text())
+    spec = pinned_contract()
     (path,) = spec["paths"]
     assert (ROTATE_SECRET.method, ROTATE_SECRET.path) == ("POST", path)
     assert ROTATE_SECRET.path_parameters == ("projectId", "webhookId")
@@ -95,3 +99,18 @@ def test_drift_compares_a_made_up_operation() -> None:
     reissue = f"POST {REISSUE.path}"
     assert set(report.operations) == {reissue, f"GET {GET_TEAM.path}"}
     assert [change.operation for change in report.changes] == [reissue]
+
+
+def test_a_secret_returned_with_201_gets_the_secret_checks() -> None:
+    """The made-up operation declares its secret under 201: the secret checks judge that
+    status (not only 200), and a 2xx the spec declares no secret under stays out of them."""
+    weak = build_exchange(201, rotation_body("ab" * 4), operation=REISSUE)
+    assert returns_a_secret(weak)
+    assert returned_secret(weak) == "ab" * 4
+    with pytest.raises(ContractViolation, match="holds 32 bits"):
+        secret_strength(weak, RunState(settings=Settings()))
+    undeclared = build_exchange(200, rotation_body("ab" * 4), operation=REISSUE)
+    assert not returns_a_secret(undeclared)
+    assert returned_secret(undeclared) is None
+    secret_checks = [c for c in ALL_CHECKS if c.applies is returns_a_secret]
+    assert {c.name for c in secret_checks} >= {"secret_strength", "fresh_secret"}

@@ -20,8 +20,8 @@ Applicability = Callable[[Exchange], bool]
 
 
 def returns_a_secret(exchange: Exchange) -> bool:
-    """A 200 of an operation that returns a one-time secret."""
-    return exchange.operation.returns_secret and exchange.status == 200
+    """A response of a status under which the operation's spec declares a one-time secret."""
+    return exchange.operation.returns_secret_with(exchange.status)
 
 
 def rate_limited(exchange: Exchange) -> bool:

@@ -30,8 +30,9 @@ BASE64_SYMBOLS = re.compile(r"([A-Za-z0-9+/_-]+)={0,2}")
 
 
 def returned_secret(exchange: Exchange) -> str | None:
-    """``data.secret`` of a 200 response, when it is a non-empty string."""
-    if exchange.status != 200:
+    """``data.secret`` of a response the spec declares a one-time secret under (the rotation's
+    200, a made-up operation's 201), when it is a non-empty string."""
+    if not exchange.operation.returns_secret_with(exchange.status):
         return None
     body = exchange.parsed_body
     data = body.get("data") if isinstance(body, dict) else None

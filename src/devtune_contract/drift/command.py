@@ -12,10 +12,10 @@ from devtune_contract.drift.formats import (
     INTERNAL_ERROR_EXIT_CODE,
     RULE_FORMATS,
 )
-from devtune_contract.drift.load import load_document, pinned_contract
 from devtune_contract.drift.model import DriftError, Gate, Level, RuleError
 from devtune_contract.drift.operations import compare
 from devtune_contract.drift.rules import TABLE
+from devtune_contract.spec import contract_path, load_document
 
 FAIL_ON = {"breaking": Level.BREAKING, "warning": Level.WARNING}
 PROG = "devtune-contract drift"
@@ -43,12 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-unclassified",
         action="store_true",
-        help="changes no rule explains do not fail the run (they are still reported)",
+        help="changes no rule explains do not fail the run (they are still reported; "
+        "default: off, they fail it)",
     )
     parser.add_argument(
         "--list-rules",
         action="store_true",
-        help="print the rules (id, level, direction, description) as text, json or markdown",
+        help="print the rules (id, level, direction, description) as text, json or markdown, "
+        "instead of a report (default: off)",
     )
 
 
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("UPSTREAM is required (a URL or a file), unless --list-rules")
     gate = Gate(FAIL_ON[args.fail_on], args.allow_unclassified)
     try:
-        base = load_document(args.base or str(pinned_contract()))
+        base = load_document(args.base or str(contract_path()))
         report = compare(base, load_document(args.upstream))
     except DriftError as error:
         return could_not_compare(args.format, str(error), BAD_INPUT_EXIT_CODE)

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import attrs
 
+from devtune_contract.spec import SpecError
+
 # Which way data flows decides which way a constraint change breaks: the client must satisfy
 # what it sends (a narrowing breaks it) and must understand what it receives (a widening does).
 Side = Literal["request", "response"]
@@ -27,8 +29,9 @@ def brief(value: Any) -> str:
     return text if len(text) <= BRIEF_LIMIT else text[: BRIEF_LIMIT - 3] + "..."
 
 
-class DriftError(Exception):
-    """Bad input (unreadable document, missing operation, ``$ref`` cycle): one line for the user."""
+# Bad input (unreadable document, missing operation, ``$ref`` cycle): one line for the user.
+# Drift's bad input is a bad spec, whichever reads it: the one error of the spec reader.
+DriftError = SpecError
 
 
 class RuleError(Exception):

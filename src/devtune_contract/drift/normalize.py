@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from devtune_contract.drift.model import DriftError, is_documentation
-from devtune_contract.drift.resolve import Resolver
+from devtune_contract.spec import Resolver
 
 # Keywords whose absence means the same: dropped when spelled at that value.
 DEFAULTS: dict[str, Any] = {

@@ -4,7 +4,6 @@ headers, security. Only the operations of the pinned contract are compared.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -24,9 +23,9 @@ from devtune_contract.drift.model import (
     escape,
     malformed,
 )
-from devtune_contract.drift.resolve import Resolver
 from devtune_contract.drift.rules import Family, Toggle, members
 from devtune_contract.drift.schemas import SchemaComparer
+from devtune_contract.spec import PATH_PARAMETER, Resolver, path_parameters
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
@@ -35,7 +34,7 @@ ParameterKey = tuple[str, str]
 
 def template_shape(path: str) -> str:
     """The path with parameter names erased: renaming a parameter keeps the shape."""
-    return re.sub(r"\{[^}]*\}", "{}", path)
+    return PATH_PARAMETER.sub("{}", path)
 
 
 def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
@@ -142,10 +141,6 @@ def reports(*reported: Family) -> Callable[[Check], OperationCheck]:
 
 
 # --- path -------------------------------------------------------------------------------------
-
-
-def path_parameters(path: str) -> list[str]:
-    return re.findall(r"\{([^}]*)\}", path)
 
 
 def path_renames(old_path: str, new_path: str) -> tuple[dict[str, str], list[str]]:

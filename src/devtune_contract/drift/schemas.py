@@ -19,8 +19,8 @@ from devtune_contract.drift import rules
 from devtune_contract.drift.findings import Findings, blame
 from devtune_contract.drift.model import Location, Rule, Side, as_list
 from devtune_contract.drift.normalize import canonical, normalize
-from devtune_contract.drift.resolve import Resolver
 from devtune_contract.drift.rules import Family, Sided, members
+from devtune_contract.spec import Resolver
 
 Types = frozenset[str] | None  # None: any type
 

@@ -4,7 +4,7 @@ from devtune_contract.server.app import API_PREFIX, create_app
 from devtune_contract.server.policy import Policy, ServerConfig
 from devtune_contract.server.protocol import ConnectionLimits
 from devtune_contract.server.running import RunningServer, server_config, settle_heap
-from devtune_contract.server.storage import DemoData, Store, StoreError, seed_demo
+from devtune_contract.server.storage import DemoData, Store, StoreError, as_environment, seed_demo
 
 __all__ = [
     "API_PREFIX",
@@ -15,6 +15,7 @@ __all__ = [
     "ServerConfig",
     "Store",
     "StoreError",
+    "as_environment",
     "create_app",
     "seed_demo",
     "server_config",

@@ -1,11 +1,9 @@
-"""The ASGI app: routes the contract's operation to a :class:`Policy`; every error is JSON.
+"""The ASGI app: routes each operation of the profile table to its handler; every error is JSON.
 
-One route does not need a framework: the app reads the path, the method and the
+A few routes do not need a framework: the app reads the path, the method and the
 Authorization field straight from the ASGI scope and answers with two ASGI messages, so a
-request costs uvicorn's HTTP cycle and the policy's own work, no routing table, request or
-response objects. Paths match as Starlette matched them (each id one non-empty segment of the
-percent-decoded path), except that a trailing slash is now a JSON 404 where Starlette
-redirected (307, a status the contract does not document).
+request costs uvicorn's HTTP cycle and the policy's own work. Each id is one non-empty segment
+of the percent-decoded path; a trailing slash is another path (a JSON 404).
 """
 
 from __future__ import annotations
@@ -15,14 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from devtune_contract.operations import ROTATE_SECRET
-from devtune_contract.server.policy import Policy, Reply, RotateRequest
+from devtune_contract.profiles import PROFILES
+from devtune_contract.server.policy import Policy, Reply
 from devtune_contract.server.protocol import DropConnection, drop_connection
+from devtune_contract.server.routes import Call, Route, routes_of
 
-API_PREFIX = ROTATE_SECRET.base_path
-# Where the request's ids stand among the matched path parameters.
-PROJECT_ID = ROTATE_SECRET.path_parameters.index("projectId")
-WEBHOOK_ID = ROTATE_SECRET.path_parameters.index("webhookId")
+API_PREFIX = PROFILES.base_path
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -55,25 +51,29 @@ def render(outcome: Reply) -> tuple[list[tuple[bytes, bytes]], bytes]:
     return headers, body
 
 
-def create_app(policy: Policy) -> ASGIApp:
-    """The reference server (or a variant of it, depending on ``policy``)."""
-    allow = ", ".join(policy.methods)
+def create_app(policy: Policy, routes: tuple[Route, ...] | None = None) -> ASGIApp:
+    """The reference server (or a variant of it, depending on ``policy``), serving ``routes``
+    (by default every profile of the contract's table)."""
+    table = routes if routes is not None else routes_of()
 
     async def decide(scope: Scope) -> Reply:
-        values = ROTATE_SECRET.match(scope["path"])
-        if values is None:
+        path, method = scope["path"], scope["method"]
+        on_path = [(r, values) for r in table if (values := r.operation.match(path)) is not None]
+        if not on_path:
             return policy.error(404)
-        if scope["method"] not in policy.methods:
-            return policy.error(405, {"Allow": allow})
+        allowed = policy.methods or tuple(route.operation.method for route, _ in on_path)
+        if method not in allowed:
+            return policy.error(405, {"Allow": ", ".join(allowed)})
+        # A method the policy answers beyond the spec's goes to the path's first operation.
+        route, values = next((m for m in on_path if m[0].operation.method == method), on_path[0])
         client = scope.get("client")
-        return await policy.handle(
-            RotateRequest(
-                project_id=values[PROJECT_ID],
-                webhook_id=values[WEBHOOK_ID],
-                authorization=authorization(scope["headers"]),
-                client=client[0] if client else None,
-            )
+        call = Call(
+            route.operation,
+            dict(zip(route.operation.path_parameters, values, strict=True)),
+            authorization=authorization(scope["headers"]),
+            client=client[0] if client else None,
         )
+        return await route.handler(policy, call)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no lifespan work to do, no websockets to serve

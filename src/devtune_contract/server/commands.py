@@ -23,11 +23,13 @@ from devtune_contract.server import (
     Policy,
     ServerConfig,
     Store,
+    as_environment,
     create_app,
     seed_demo,
     server_config,
     settle_heap,
 )
+from devtune_contract.settings import BY_VARIABLE
 
 
 def parse_scopes(text: str) -> frozenset[str] | None:
@@ -57,7 +59,7 @@ def announce(credentials: dict[str, str], env_file: Path | None) -> None:
         write_env_file(env_file, credentials)
         print(f"credentials written to {env_file} (mode 600):")
     for name, value in credentials.items():
-        shown = mask(value) if env_file is not None and name.endswith("API_KEY") else value
+        shown = mask(value) if env_file is not None and BY_VARIABLE[name].secret else value
         print(f"  {name}={shown}")
 
 
@@ -75,17 +77,7 @@ def serve(args: argparse.Namespace) -> int:
         print("the database already holds data; create keys with `devtune-contract seed`")
     else:
         demo = seed_demo(store)
-        credentials = {
-            "DEVTUNE_BASE_URL": base_url,
-            "DEVTUNE_PROJECT_ID": demo.project_id,
-            "DEVTUNE_WEBHOOK_ID": demo.webhook_id,
-            "DEVTUNE_API_KEY": demo.write_key,
-            "DEVTUNE_READONLY_API_KEY": demo.read_only_key,
-            # Another project and its webhook, disposable: the suite's BOLA tests aim at them.
-            "DEVTUNE_FOREIGN_PROJECT_ID": demo.foreign_project_id,
-            "DEVTUNE_FOREIGN_WEBHOOK_ID": demo.foreign_webhook_id,
-        }
-        announce(credentials, args.env_file)
+        announce(demo.environment(base_url), args.env_file)
     config = ServerConfig(
         rate_limit=args.rate_limit,
         rate_window=args.window,
@@ -109,12 +101,6 @@ def seed(args: argparse.Namespace) -> int:
         raise CommandError(f"no project {project_id} in {args.db}")
     webhook_id = store.create_webhook(project_id)
     issued = store.create_api_key(project_id, parse_scopes(args.scopes))
-    announce(
-        {
-            "DEVTUNE_PROJECT_ID": project_id,
-            "DEVTUNE_WEBHOOK_ID": webhook_id,
-            "DEVTUNE_API_KEY": issued.key,
-        },
-        args.env_file,
-    )
+    issued_settings = {"project_id": project_id, "webhook_id": webhook_id, "api_key": issued.key}
+    announce(as_environment(issued_settings), args.env_file)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -65,28 +66,12 @@ class EmbeddedServer:
 
     def settings_for(self, settings: Settings) -> Settings:
         """``settings`` pointed at this server with its demo credentials."""
-        return attrs.evolve(
-            settings,
-            base_url=self.server.base_url,
-            api_key=self.demo.write_key,
-            project_id=self.demo.project_id,
-            webhook_id=self.demo.webhook_id,
-            readonly_api_key=self.demo.read_only_key,
-            foreign_project_id=self.demo.foreign_project_id,
-            foreign_webhook_id=self.demo.foreign_webhook_id,
-        )
+        demo: dict[str, Any] = self.demo.as_settings()
+        return attrs.evolve(settings, base_url=self.server.base_url, **demo)
 
     def environment(self) -> dict[str, str]:
         """The ``DEVTUNE_*`` variables that point the suite (and the client) at this server."""
-        return {
-            "DEVTUNE_BASE_URL": self.server.base_url,
-            "DEVTUNE_API_KEY": self.demo.write_key,
-            "DEVTUNE_PROJECT_ID": self.demo.project_id,
-            "DEVTUNE_WEBHOOK_ID": self.demo.webhook_id,
-            "DEVTUNE_READONLY_API_KEY": self.demo.read_only_key,
-            "DEVTUNE_FOREIGN_PROJECT_ID": self.demo.foreign_project_id,
-            "DEVTUNE_FOREIGN_WEBHOOK_ID": self.demo.foreign_webhook_id,
-        }
+        return self.demo.environment(self.server.base_url)
 
     def close(self) -> None:
         self.server.close()

@@ -18,7 +18,6 @@ import attrs
 
 from devtune_contract.constants import DOCUMENTED_ERROR_CODES, UUID_PATTERN, WEBHOOK_SECRET_PREFIX
 from devtune_contract.credentials import API_KEY_PATTERN, WEBHOOKS_WRITE, bearer_token
-from devtune_contract.operations import ROTATE_SECRET
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store, StoreError, Webhook
 
@@ -31,7 +30,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     401: (DOCUMENTED_ERROR_CODES[401], "Invalid or missing API key"),
     403: (DOCUMENTED_ERROR_CODES[403], "The API key may not rotate this webhook's secret"),
     404: (DOCUMENTED_ERROR_CODES[404], "The requested resource was not found"),
-    405: ("method_not_allowed", "Only POST is allowed on this path"),
+    405: ("method_not_allowed", "The method is not allowed on this path"),
     429: (DOCUMENTED_ERROR_CODES[429], "Rate limit exceeded. Please try again later."),
     500: ("internal_error", "The server failed to handle the request"),
 }
@@ -97,7 +96,8 @@ class Policy:
     each; every hook receives the request's :class:`RequestContext`, and a policy keeps only
     state that outlives a request (the store, the limiter)."""
 
-    methods: tuple[str, ...] = (ROTATE_SECRET.method,)
+    # Methods answered on every routed path (a variant's); ``None``: those the spec declares.
+    methods: tuple[str, ...] | None = None
 
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
         self.store = store
@@ -172,4 +172,7 @@ class Policy:
 
     def error(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         code, message = ERRORS[status]
+        allow = (headers or {}).get("Allow")
+        if status == 405 and allow:
+            message = f"Only {allow} is allowed on this path"
         return Reply(status, {"error": code, "message": message, "status": status}, headers or {})

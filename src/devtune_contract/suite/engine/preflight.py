@@ -14,7 +14,7 @@ from typing import Literal
 
 import attrs
 
-from devtune_contract.suite.engine import scenarios
+from devtune_contract import scenarios
 from devtune_contract.suite.engine.answers import Answer
 from devtune_contract.suite.engine.scopes import CONFIGURATION
 from devtune_contract.suite.engine.session import ContractSession, bearer

@@ -1,12 +1,14 @@
-"""The contract as schemathesis sees it: where the spec lives, how it is configured, which
-checks run.
+"""The contract as schemathesis sees it: the loaded spec handed over, how it is configured,
+which checks run.
 
-Three views of one spec: generated requests with the write key, the same pinned to the key's
-project, and an unauthenticated one whose cases the scenario tests fill in themselves.
+Three views of one spec: generated requests with the write key, the same with the key's own
+resources pinned (its project), and an unauthenticated one whose cases the scenario tests fill
+in themselves.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -21,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from devtune_contract.checks import ContractCheck
-from devtune_contract.operations import Operation, spec_path
+from devtune_contract.operations import Operation
 from devtune_contract.settings import Settings, SettingsError
 from devtune_contract.suite.engine.transport import ca_bundle
 
@@ -84,14 +86,18 @@ class CheckSelection:
 
 
 def load(
+    spec: Mapping[str, Any],
     settings: Settings,
     seed: int,
     after_validate: AfterValidate,
     *,
     authenticated: bool,
-    pin_project: bool = False,
+    pinned: Mapping[str, str] | None = None,
 ) -> Any:
-    """The spec loaded with the run's base URL, timeout, TLS trust, seed and budgets."""
+    """``spec`` (as loaded) with the run's base URL, timeout, TLS trust, seed and budgets.
+
+    ``pinned``: path parameters every generated request keeps at these values.
+    """
     config: dict[str, Any] = {
         "base-url": settings.base_url,
         "request-timeout": settings.request_timeout,
@@ -107,10 +113,10 @@ def load(
     }
     if authenticated:
         config["auth"] = {"openapi": {"bearerAuth": {"bearer": settings.api_key}}}
-    if pin_project:
-        config["parameters"] = {"path.projectId": settings.project_id}
-    schema = schemathesis.openapi.from_path(
-        spec_path(), config=schemathesis.Config.from_dict(config)
+    if pinned:
+        config["parameters"] = {f"path.{name}": value for name, value in pinned.items()}
+    schema = schemathesis.openapi.from_dict(
+        copy.deepcopy(dict(spec)), config=schemathesis.Config.from_dict(config)
     )
 
     def hook(context: Any, case: Any, response: Any, results: list[Any]) -> None:

@@ -27,7 +27,7 @@ from devtune_contract.checks.exchange import same_id
 from devtune_contract.checks.rate_limit import RESET, header_integer
 from devtune_contract.checks.registry import always
 from devtune_contract.masking import Redactor
-from devtune_contract.operations import OPERATIONS, ROTATE_SECRET, operation_at
+from devtune_contract.profiles import PROFILES, Profile, ProfileTable
 from devtune_contract.settings import Settings, variable_of
 from devtune_contract.suite.engine import quota, schemas, scopes, transformations, transport
 from devtune_contract.suite.engine.answers import Answer, Failure, refused
@@ -97,8 +97,14 @@ class ContractSession:
         seed: int,
         announce: Announce = print,
         interrupts: Interrupts | None = None,
+        profiles: ProfileTable = PROFILES,
+        profile: Profile | None = None,
     ) -> None:
+        """``profiles``: the operations the run may meet; ``profile``: the one the scenario
+        requests (:meth:`case`) are built for, by default the table's first."""
         self.settings = settings
+        self.profiles = profiles
+        self.profile = profile or next(iter(profiles))
         self.redactor = redactor
         self.seed = seed
         self.announce = announce
@@ -106,7 +112,7 @@ class ContractSession:
         self.ledger = Ledger(seed=seed)
         self.run = RunState(settings=settings, warn=self.ledger.record_warning)
         self.cap = RotationCap(settings.max_rotations)
-        self.exchanges = ExchangeCache(redactor)
+        self.exchanges = ExchangeCache(redactor, profiles.operations)
         self.bounds = transport.Bounds(
             settings.request_timeout,
             settings.max_body_bytes,
@@ -152,7 +158,7 @@ class ContractSession:
         }
         self.applicability.update({check.name: check.applies for check in ALL_CHECKS})
         self.generated_schema = self._load(authenticated=True)
-        self.project_schema = self._load(authenticated=True, pin_project=True)
+        self.project_schema = self._load(authenticated=True, pinned=self.profile.pinned(settings))
         self.scenario_schema = self._load(authenticated=False)
 
     @property
@@ -171,13 +177,14 @@ class ContractSession:
         self._thread.answer = None
         self.scopes_seen = set()
 
-    def _load(self, *, authenticated: bool, pin_project: bool = False) -> Any:
+    def _load(self, *, authenticated: bool, pinned: dict[str, str] | None = None) -> Any:
         return schemas.load(
+            self.profiles.spec,
             self.settings,
             self.seed,
             self._record_results,
             authenticated=authenticated,
-            pin_project=pin_project,
+            pinned=pinned,
         )
 
     def _record_results(self, case: Any, response: Any, results: list[Any]) -> None:
@@ -198,39 +205,29 @@ class ContractSession:
         self.redactor.add(key)
         self.shell_credentials[key] = shell_expression
 
-    def case(
-        self,
-        *,
-        project_id: str | None = None,
-        webhook_id: str | None = None,
-        authorization: str | None = "",
-    ) -> Any:
-        """A scenario request; ``authorization=""`` means the write key, ``None`` none at all."""
+    def case(self, *, authorization: str | None = "", **ids: str | None) -> Any:
+        """A scenario request of the session's profile; ``authorization=""`` means the write
+        key, ``None`` none at all. ``ids``: a resource's id by the setting that names it
+        (``webhook_id=...``); a resource not given is the key's own."""
         if authorization == "":
             authorization = bearer(self.settings.api_key or "")
         return schemas.build_case(
             self.scenario_schema,
-            ROTATE_SECRET,
-            {
-                "projectId": project_id or self.settings.project_id,
-                "webhookId": webhook_id or self.settings.webhook_id,
-            },
+            self.profile.operation,
+            self.profile.parameters(self.settings, ids),
             {} if authorization is None else {"Authorization": authorization},
         )
 
     def could_rotate(self, case: Any) -> bool:
-        """Any request naming the designated or the foreign webhook on the path of an
-        operation that returns a one-time secret, under whatever project and with whatever
+        """Any request naming the designated or the foreign id of what an operation that
+        returns a one-time secret changes (its webhook), under whatever owner and with whatever
         method: a server may rotate on a method the contract never documents."""
-        try:
-            operation = operation_at(case.path, case.method, OPERATIONS, any_method=True)
-        except KeyError:
+        profile = self.profiles.at(case.path, case.method, any_method=True)
+        if profile is None or not profile.operation.returns_secret:
             return False
-        named = operation.parameters_of(case.path_parameters).values()
-        protected = (self.settings.webhook_id, self.settings.foreign_webhook_id)
-        return operation.returns_secret and any(
-            same_id(value, webhook) for value in named for webhook in protected
-        )
+        named = profile.operation.parameters_of(case.path_parameters).values()
+        protected = profile.protected_ids(self.settings)
+        return any(same_id(value, id_) for value in named for id_ in protected)
 
     def send(
         self,
@@ -291,8 +288,9 @@ class ContractSession:
     def send_generated(self, case: Any) -> Answer:
         """A request schemathesis generated: documented, or (another method of the coverage
         phase) undocumented, which must then be refused in HTTP's terms."""
-        operation = operation_at(case.path, case.method, OPERATIONS, any_method=True)
-        scope = scopes.of_generated(case.method, operation.method, case.path_parameters or {})
+        profile = self.profiles.at(case.path, case.method, any_method=True)
+        documented = profile.operation.method if profile is not None else case.method
+        scope = scopes.of_generated(case.method, documented, case.path_parameters or {})
         answer = self.send(case, scope=scope)
         if scope is scopes.UNDOCUMENTED:
             return answer.expecting(refused(answer, f"{case.method} (generated)"))
