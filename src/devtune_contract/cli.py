@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--secret-format", choices=["hex", "whsec"], default="hex")
     run.add_argument("--rate-limit-headers", choices=["always", "on_429"], default="always")
     run.add_argument("--env-file", type=Path, help="write the demo credentials here, not stdout")
+    run.add_argument("--force", action="store_true", help="replace an existing --env-file")
     run.add_argument("--access-log", action="store_true", help="log one short line per request")
     run.add_argument(
         "--max-connections", type=int, default=1000, help="open connections before 503"
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", default="seeded", help="name of a new project")
     add.add_argument("--scopes", default="all", help="comma-separated scopes, or 'all'")
     add.add_argument("--env-file", type=Path, help="write the credentials here, not stdout")
+    add.add_argument("--force", action="store_true", help="replace an existing --env-file")
     add.set_defaults(handler=seed)
 
     suite = commands.add_parser(
@@ -115,7 +117,7 @@ def check(arguments: Sequence[str]) -> int:
         )
         return 2
     try:
-        return run_suite(request.pytest_args, request.sources)
+        return run_suite(request.pytest_args, request.sources, pytest_output=request.pytest_output)
     except KeyboardInterrupt:
         return 130
 

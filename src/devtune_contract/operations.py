@@ -43,6 +43,8 @@ class Operation:
     path: str
     base_path: str = ""
     returns_secret: bool = False
+    # Each path parameter's ``format`` as the spec declares it (``uuid``); absent: none declared.
+    parameter_formats: Mapping[str, str] = attrs.field(factory=dict)
     path_parameters: tuple[str, ...] = attrs.field(init=False)
     # The path under the base path split at "/": fixed segments by position, parameter positions.
     _length: int = attrs.field(init=False, repr=False)
@@ -122,6 +124,19 @@ def _returns_secret(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> bo
     return False
 
 
+def _parameter_formats(
+    spec: Mapping[str, Any], item: Mapping[str, Any], operation: Mapping[str, Any]
+) -> dict[str, str]:
+    """The declared ``format`` of each path parameter, the operation's own over its path's."""
+    formats: dict[str, str] = {}
+    for declared in (*item.get("parameters", ()), *operation.get("parameters", ())):
+        parameter = _resolve(spec, declared)
+        schema = _resolve(spec, parameter.get("schema", {}))
+        if parameter.get("in") == "path" and isinstance(schema.get("format"), str):
+            formats[parameter["name"]] = schema["format"]
+    return formats
+
+
 def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
     """Every operation of ``spec`` by operation id."""
     servers = spec.get("servers") or [{"url": ""}]
@@ -137,6 +152,7 @@ def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
                 path=path,
                 base_path=base_path,
                 returns_secret=_returns_secret(spec, operation),
+                parameter_formats=_parameter_formats(spec, item, operation),
             )
     return found
 

@@ -70,3 +70,10 @@ EXIT_CODES: tuple[Outcome, ...] = (
     ),
 )
 OUTCOMES: dict[int, str] = {outcome.code: outcome.name for outcome in EXIT_CODES}
+# The exit code of each way the run can stop on a setting or a quota before judging the server
+# (the preflight's :data:`~devtune_contract.suite.engine.preflight.StopKind`).
+STOP_CODES: dict[str, ExitCode] = {
+    "configuration": ExitCode.CONFIGURATION,
+    "unreachable": ExitCode.UNREACHABLE,
+    "rate-limited": ExitCode.RATE_LIMITED,
+}
