@@ -4,6 +4,7 @@ path parameters they fill in, before anything is sent."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import attrs
 import pytest
@@ -12,7 +13,7 @@ from devtune_contract.operations import ROTATE_SECRET, operations_of
 from devtune_contract.settings import SETTINGS, Settings, SettingsError
 from devtune_contract.suite.engine.ids import check_ids
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "base_url": "https://staging.example.com/api/v2",
     "api_key": "k",
     "project_id": str(uuid.uuid4()),
@@ -54,7 +55,8 @@ def test_an_id_the_spec_would_refuse_is_a_bad_setting_naming_it(
     field: str, variable: str, parameter: str, value: str
 ) -> None:
     """Was: ``my-project`` was sent as it was and came back as the same 403 message."""
-    settings = attrs.evolve(Settings(**GOOD), **{field: value})
+    changed: dict[str, Any] = {field: value}
+    settings = attrs.evolve(Settings(**GOOD), **changed)
     with pytest.raises(SettingsError) as refused:
         check_ids(settings)
     assert str(refused.value).startswith(f"{variable} must be a UUID")

@@ -80,7 +80,7 @@ def test_a_verdict_stays_unless_a_later_one_ranks_higher() -> None:
     ledger.remarks.append("shared key: another client used 35 requests ...")
     summary = ledger.as_dict("http://127.0.0.1:1", "contract-failed", 1)
     lines = console.lines({"verdict": "fail", **summary})
-    assert "  ERROR   test  t" in "\n".join(lines)
+    assert "  ERROR test  t" in "\n".join(lines)
     assert "  shared key: another client used 35 requests ..." in lines
     assert ledger.as_dict("t", "passed", 0)["remarks"] == [
         "shared key: another client used 35 requests ..."

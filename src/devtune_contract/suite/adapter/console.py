@@ -3,8 +3,8 @@ the suite and how far along it is, ending at 100% when every test ran.
 
 pytest's terminal (its header, rootdir, plugin list, paths into site-packages, its progress,
 which counts schemathesis' relabelled subtests and stops short of 100%) is one flag away:
-``check --pytest-output``; its options still parse either way. The summary that follows is the run's own
-(:mod:`~devtune_contract.suite.reports.console`), printed by the plugin either way.
+``check --pytest-output``; its options still parse either way. The summary that follows is the
+run's own (:mod:`~devtune_contract.suite.reports.console`), printed by the plugin either way.
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from devtune_contract.suite.reports import files as reports
 from devtune_contract.suite.reports.exit_codes import STOP_CODES, ExitCode
 
 
-
 def tests_directory() -> Path:
     """The contract tests and their pytest.ini, shipped inside the package."""
     return Path(str(resources.files("devtune_contract.suite.adapter") / "contract_tests"))
@@ -87,7 +86,7 @@ class Run:
             tests=self.test_names(),
             situation=str(summary.pop("situation", "")) or None,
         )
-        print("\n".join(console.lines(written)))
+        print("\n".join(console.lines(written, said=True)))
         return int(code)
 
 

@@ -55,7 +55,8 @@ EXIT_CODES: tuple[Outcome, ...] = (
         ExitCode.CONFIGURATION,
         "configuration",
         "configuration: the preflight found no API at the base URL, a refused key or a key "
-        "that cannot reach the project; nothing spent quota",
+        "that cannot reach the project (nothing spent quota), or the first rotation found no "
+        "DEVTUNE_WEBHOOK_ID in the project (404)",
     ),
     Outcome(
         ExitCode.UNREACHABLE,
