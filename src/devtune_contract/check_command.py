@@ -12,6 +12,7 @@ not an option of the suite goes to pytest unchanged; everything after ``--`` goe
 from __future__ import annotations
 
 import argparse
+import difflib
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -38,6 +39,12 @@ ENV_FILE_FORMAT = (
     "nothing is expanded"
 )
 PRECEDENCE = "a flag, then the environment, then --env-file, then the default"
+PYTEST_OUTPUT = "--pytest-output"
+PYTEST_OUTPUT_HELP = (
+    "also show pytest's own output (its header, progress, failures and short summary); "
+    "without it the console is the seed, the progress of the suite's tests and the summary, "
+    "and pytest's terminal options (-v, -r, --tb) change nothing"
+)
 
 
 @attrs.frozen
@@ -48,6 +55,7 @@ class CheckRequest:
     sources: SettingsSources
     show_help: bool = False
     warnings: tuple[str, ...] = ()
+    pytest_output: bool = False
 
 
 class _Refused(Exception):
@@ -63,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, add_help=False, allow_abbrev=False)
     parser.add_argument("-h", "--help", action="store_true")
     parser.add_argument("--env-file", type=Path)
+    parser.add_argument(PYTEST_OUTPUT, action="store_true")
     for setting in SETTINGS:
         if setting.flag is not None:
             parser.add_argument(setting.flag, dest=setting.variable)
@@ -84,6 +93,13 @@ def parse(arguments: Sequence[str], environ: Mapping[str, str]) -> CheckRequest:
     except _Refused as error:
         return CheckRequest(tuple(theirs), SettingsSources(environ=environ, problem=str(error)))
     pytest_args = (*passed_on, *theirs)
+    request = _parsed(options, pytest_args, environ)
+    return attrs.evolve(request, pytest_output=options.pytest_output)
+
+
+def _parsed(
+    options: argparse.Namespace, pytest_args: tuple[str, ...], environ: Mapping[str, str]
+) -> CheckRequest:
     if options.help:
         return CheckRequest(pytest_args, SettingsSources(environ=environ), show_help=True)
     given = {name: value for name, value in vars(options).items() if name in BY_VARIABLE}
@@ -109,9 +125,16 @@ def parse(arguments: Sequence[str], environ: Mapping[str, str]) -> CheckRequest:
     unknown = [n for n in env_file.values if n.startswith(PREFIX) and n not in BY_VARIABLE]
     warnings = env_file.warnings
     if unknown:
-        warnings += (f"{env_file.path}: not settings of the suite, ignored: {', '.join(unknown)}",)
+        named = ", ".join(_with_suggestion(name) for name in unknown)
+        warnings += (f"{env_file.path}: not settings of the suite, ignored: {named}",)
     sources = SettingsSources(flags=flags, environ=environ, file=env_file.values)
     return CheckRequest(pytest_args, sources, warnings=warnings)
+
+
+def _with_suggestion(name: str) -> str:
+    """``DEVTUNE_MAX_ROTATION (did you mean DEVTUNE_MAX_ROTATIONS?)``: the closest setting."""
+    closest = difflib.get_close_matches(name, list(BY_VARIABLE), n=1, cutoff=0.8)
+    return f"{name} (did you mean {closest[0]}?)" if closest else name
 
 
 def usage() -> str:
@@ -129,7 +152,14 @@ def usage() -> str:
             f"shown, with the same value. Precedence: {PRECEDENCE}. A blank value counts as "
             "unset."
         ),
-        "\n".join(_entries([("--env-file FILE", f"read settings from FILE: {ENV_FILE_FORMAT}")])),
+        "\n".join(
+            _entries(
+                [
+                    ("--env-file FILE", f"read settings from FILE: {ENV_FILE_FORMAT}"),
+                    (PYTEST_OUTPUT, PYTEST_OUTPUT_HELP),
+                ]
+            )
+        ),
         "\n".join(_entries((_heading(s), s.doc) for s in SETTINGS)),
         _paragraph(
             f"Keys ({', '.join(key.variable for key in KEYS)}) are never flags: "

@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the demo credentials here (mode 600), not stdout (default: stdout)",
     )
     run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --env-file (default: refuse, in one line)",
+    )
+    run.add_argument(
         "--access-log",
         action="store_true",
         help="log one short line per request (default: off)",
@@ -125,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--env-file",
         type=Path,
         help="write the credentials here (mode 600), not stdout (default: stdout)",
+    )
+    add.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --env-file (default: refuse, in one line)",
     )
     add.set_defaults(handler=seed)
 
@@ -162,7 +172,7 @@ def check(arguments: Sequence[str]) -> int:
         )
         return 2
     try:
-        return run_suite(request.pytest_args, request.sources)
+        return run_suite(request.pytest_args, request.sources, pytest_output=request.pytest_output)
     except KeyboardInterrupt:
         return 130
 

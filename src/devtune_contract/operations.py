@@ -33,6 +33,8 @@ class Operation:
     base_path: str = ""
     # The statuses the spec declares a one-time secret under ("200", "201", "2XX").
     secret_statuses: frozenset[str] = frozenset()
+    # Each path parameter's ``format`` as the spec declares it (``uuid``); absent: none declared.
+    parameter_formats: Mapping[str, str] = attrs.field(factory=dict)
     path_parameters: tuple[str, ...] = attrs.field(init=False)
     # The path under the base path split at "/": fixed segments by position, parameter positions.
     _length: int = attrs.field(init=False, repr=False)
@@ -113,6 +115,19 @@ def _secret_statuses(resolver: Resolver, operation: Mapping[str, Any]) -> frozen
     return frozenset(found)
 
 
+def _parameter_formats(
+    resolver: Resolver, item: Mapping[str, Any], operation: Mapping[str, Any]
+) -> dict[str, str]:
+    """The declared ``format`` of each path parameter, the operation's own over its path's."""
+    formats: dict[str, str] = {}
+    for declared in (*item.get("parameters", ()), *operation.get("parameters", ())):
+        parameter = resolver.target(declared)
+        schema = resolver.target(parameter.get("schema", {}))
+        if parameter.get("in") == "path" and isinstance(schema.get("format"), str):
+            formats[parameter["name"]] = schema["format"]
+    return formats
+
+
 def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
     """Every operation of ``spec`` by operation id."""
     servers = spec.get("servers") or [{"url": ""}]
@@ -129,6 +144,7 @@ def operations_of(spec: Mapping[str, Any]) -> dict[str, Operation]:
                 path=path,
                 base_path=base_path,
                 secret_statuses=_secret_statuses(resolver, operation),
+                parameter_formats=_parameter_formats(resolver, item, operation),
             )
     return found
 

@@ -130,6 +130,9 @@ class Setting:
     shown_default: str | None = None  # words for a default its kind cannot show ("random")
     metavar: str | None = None
     secret: bool = False
+    # The contract's path parameter this setting fills in (``projectId``): the id is checked
+    # against the format the spec declares for it before anything is sent.
+    parameter: str | None = None
     field: str = ""
     default: Any = None
 
@@ -168,9 +171,10 @@ def declare(
     shown_default: str | None = None,
     metavar: str | None = None,
     secret: bool = False,
+    parameter: str | None = None,
 ) -> dict[str, Setting]:
     """A :class:`Settings` field's metadata: what its setting means and how it is read."""
-    return {_DECLARATION: Setting(doc, kind, shown_default, metavar, secret)}
+    return {_DECLARATION: Setting(doc, kind, shown_default, metavar, secret, parameter)}
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -219,13 +223,16 @@ class Settings:
     )
     project_id: str | None = attrs.field(
         default=None,
-        metadata=declare(f"the project of that key ({REQUIRED_REMOTELY})", metavar="ID"),
+        metadata=declare(
+            f"the project of that key ({REQUIRED_REMOTELY})", metavar="ID", parameter="projectId"
+        ),
     )
     webhook_id: str | None = attrs.field(
         default=None,
         metadata=declare(
             f"a webhook of that project the suite may rotate ({REQUIRED_REMOTELY})",
             metavar="ID",
+            parameter="webhookId",
         ),
     )
     readonly_api_key: str | None = attrs.field(
@@ -241,6 +248,7 @@ class Settings:
         metadata=declare(
             "a project the key does NOT belong to, for the object-level authorization tests",
             metavar="ID",
+            parameter="projectId",
         ),
     )
     foreign_webhook_id: str | None = attrs.field(
@@ -250,6 +258,7 @@ class Settings:
             "authorization really rotates it, and a 200 there counts against "
             "DEVTUNE_MAX_ROTATIONS",
             metavar="ID",
+            parameter="webhookId",
         ),
     )
     request_timeout: float = attrs.field(

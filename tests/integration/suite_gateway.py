@@ -116,11 +116,16 @@ class Gateway:
         tls: ssl.SSLContext | None = None,
         respond: RespondRule = as_is,
         stop_listening_after: int | None = None,
+        die_on: bytes | None = None,
     ) -> None:
         self._upstream_port = upstream_port
         self._drop = drop
         self._respond = respond
         self._stop_after = stop_listening_after
+        # A request line holding this dies with the server: no answer, nobody listens after,
+        # and every open connection closes (Prism 5.14.2's mock on a %00%FF path segment).
+        self._die_on = die_on
+        self._writers: set[asyncio.StreamWriter] = set()
         self.requests = 0
         self._tls = tls
         self._loop = asyncio.new_event_loop()
@@ -145,9 +150,13 @@ class Gateway:
         self._loop.run_forever()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                if self._die_on is not None and self._die_on in head.split(b"\r\n", 1)[0]:
+                    self._die()
+                    return
                 request = head + await reader.readexactly(_content_length(head))
                 response, status = await self._forward(request)
                 self._count()
@@ -165,7 +174,14 @@ class Gateway:
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
             return
         finally:
+            self._writers.discard(writer)
             writer.close()
+
+    def _die(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for open_connection in list(self._writers):
+            open_connection.close()
 
     def _count(self) -> None:
         """After ``stop_listening_after`` requests, nobody listens: new connections are refused."""

@@ -358,3 +358,23 @@ def test_cli_seed_writes_credentials_to_a_private_file(tmp_path: Path) -> None:
     )
     assert key.startswith("dtk_live_")
     assert key not in result.stdout
+
+
+def test_cli_env_file_is_never_replaced_without_force(tmp_path: Path) -> None:
+    """Issue 29: a second ``serve --env-file`` or ``seed --env-file`` silently replaced the
+    credentials in the file. Now one line, exit 2, nothing seeded; ``--force`` replaces it."""
+    env_file = tmp_path / "creds.env"
+    env_file.write_text("DEVTUNE_API_KEY=kept\n")
+    database = tmp_path / "x.sqlite"
+    for command in (["serve", "--port", "0"], ["seed", "--db", str(database)]):
+        result = run_cli(*command, "--env-file", str(env_file))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"devtune-contract: {env_file} exists: pass --force to replace its credentials\n"
+        )
+        assert result.stdout == ""
+        assert env_file.read_text() == "DEVTUNE_API_KEY=kept\n"
+    assert not database.exists()
+    forced = run_cli("seed", "--db", str(database), "--env-file", str(env_file), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "DEVTUNE_API_KEY=dtk_live_" in env_file.read_text()

@@ -1,5 +1,5 @@
 """Issue 16 against misbehaving servers on loopback: every run ends within its bounds, with a red
-report naming what came of the request (not sent, sent-outcome unknown), and a server that stops
+report naming what came of the request (not sent, no answer), and a server that stops
 listening mid-run is said once, not failed twenty times over."""
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from suite_runner import ROOT, SuiteRun, assert_junit_tells_the_truth, run_suite
 
 from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.suite.engine.ledger import RED
+from devtune_contract.suite.engine.unanswered import AnswerLost
 
-UNKNOWN = "sent, outcome unknown"
+UNKNOWN = AnswerLost.name
 TIMEOUT = 2.0
 # The run itself takes ~10 s on this machine; each bound adds at most a few timeouts.
 RUN_BOUND = 60.0

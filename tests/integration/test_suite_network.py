@@ -16,6 +16,7 @@ from suite_runner import run_suite
 
 from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.suite.engine.ledger import RED
+from devtune_contract.suite.engine.unanswered import AnswerLost
 
 # Each test here runs the whole suite, a build or a type check: seconds each.
 pytestmark = pytest.mark.slow
@@ -95,7 +96,7 @@ def test_a_dropped_connection_fails_only_its_own_test(
     assert red == {"test_malformed_ids_get_a_documented_4xx[webhookId-word]": "error"}
     detail = run.summary["scenarios"]["test_malformed_ids_get_a_documented_4xx[webhookId-word]"]
     assert detail["detail"] == (
-        f"sent, outcome unknown: {gateway.base_url('')} connection dropped before the response "
+        f"{AnswerLost.name}: {gateway.base_url('')} connection dropped before the response "
         "was complete"
     )
     # In the JUnit it is an error (the network failed), not a contract failure.

@@ -22,6 +22,7 @@ from devtune_contract.server import Policy, ServerConfig
 from devtune_contract.server.embedded import EmbeddedServer
 from devtune_contract.server.policy import Reply, RequestContext, RotateRequest
 from devtune_contract.server.storage import Webhook
+from devtune_contract.suite.engine.unanswered import AnswerLost
 
 CONFIGURATION, BAD_SETTINGS, UNREACHABLE = 7, 6, 8
 REFUSALS = (
@@ -93,7 +94,7 @@ def test_a_lost_rotation_is_never_resent_and_counts(
     assert run.returncode == 1
     rotation = run.summary["scenarios"]["test_rotation_returns_a_new_secret_each_time"]
     assert rotation["verdict"] == "error"  # the network failed: not judged, not passed
-    assert rotation["detail"].startswith("sent, outcome unknown: ")
+    assert rotation["detail"].startswith(f"{AnswerLost.name}: ")
     assert "secret may have rotated: counted against DEVTUNE_MAX_ROTATIONS" in rotation["detail"]
     assert run.summary["lost_responses"] == 1
     burst = run.summary["scenarios"]["test_concurrent_rotations_return_distinct_secrets"]

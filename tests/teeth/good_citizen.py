@@ -12,6 +12,7 @@ from devtune_contract.server.policy import (
     Reply,
     RotateRequest,
 )
+from devtune_contract.suite.engine.unanswered import AnswerLost
 from teeth.registry import Headline, Wrapper, fault
 
 
@@ -70,7 +71,7 @@ async def _never_end(send: Send, body: bytes) -> None:
         await send({"type": "http.response.body", "body": b" ", "more_body": True})
 
 
-UNKNOWN_OUTCOME = Headline(scenarios.ROTATION_RETURNS_A_NEW_SECRET, "sent, outcome unknown: ")
+UNKNOWN_OUTCOME = Headline(scenarios.ROTATION_RETURNS_A_NEW_SECRET, f"{AnswerLost.name}: ")
 
 
 @fault(

@@ -115,10 +115,14 @@ def test_the_env_file_is_the_weakest_layer(tmp_path: Path) -> None:
 
 def test_an_unknown_setting_in_the_file_is_warned_about(tmp_path: Path) -> None:
     path = tmp_path / "demo.env"
-    path.write_text("DEVTUNE_MAX_ROTATION=2\nHOME_DIR=x\n")
+    path.write_text("DEVTUNE_MAX_ROTATION=2\nHOME_DIR=x\nDEVTUNE_COLOUR=1\n")
     path.chmod(0o600)
     (warning,) = parse(["--env-file", str(path)], {}).warnings
-    assert warning == f"{path}: not settings of the suite, ignored: DEVTUNE_MAX_ROTATION"
+    # Was: no suggestion of the setting meant (issue 29); a name like none gets none.
+    assert warning == (
+        f"{path}: not settings of the suite, ignored: "
+        "DEVTUNE_MAX_ROTATION (did you mean DEVTUNE_MAX_ROTATIONS?), DEVTUNE_COLOUR"
+    )
 
 
 def test_an_unreadable_env_file_is_a_bad_setting_with_the_reports_where_asked(
@@ -220,3 +224,14 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
 def test_check_help_prints_the_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", "--help"]) == 0
     assert capsys.readouterr().out == usage()
+
+
+def test_pytest_output_is_one_flag_away_and_the_help_says_which() -> None:
+    """Issue 29: the default console is the suite's own; pytest's is ``--pytest-output``."""
+    assert parse([], {}).pytest_output is False
+    request = parse(["--pytest-output", "-k", "rotation"], {})
+    assert request.pytest_output is True
+    assert request.pytest_args == ("-k", "rotation")
+    text = flat(usage())
+    assert "--pytest-output also show pytest's own output" in text
+    assert "pytest's terminal options (-v, -r, --tb) change nothing" in text

@@ -13,6 +13,7 @@ from devtune_contract.suite.engine.unanswered import (
     RateLimitedBeyondPatience,
     Unanswered,
 )
+from devtune_contract.suite.reports import console
 from devtune_contract.suite.reports import files as reports
 from devtune_contract.suite.reports.files import ExitCode
 
@@ -77,7 +78,8 @@ def test_a_verdict_stays_unless_a_later_one_ranks_higher() -> None:
         "p": ("fail", "teardown"),
     }
     ledger.remarks.append("shared key: another client used 35 requests ...")
-    lines = ledger.summary_lines("http://127.0.0.1:1")
+    summary = ledger.as_dict("http://127.0.0.1:1", "contract-failed", 1)
+    lines = console.lines({"verdict": "fail", **summary})
     assert "  ERROR test  t" in "\n".join(lines)
     assert "  shared key: another client used 35 requests ..." in lines
     assert ledger.as_dict("t", "passed", 0)["remarks"] == [

@@ -53,6 +53,13 @@ def write_env_file(path: Path, lines: dict[str, str]) -> None:
         env_file.write("".join(f"{name}={value}\n" for name, value in lines.items()))
 
 
+def refuse_to_replace(env_file: Path | None, force: bool) -> None:
+    """An existing ``--env-file`` holds someone's credentials: replaced only with ``--force``,
+    checked before anything starts or is seeded."""
+    if env_file is not None and env_file.exists() and not force:
+        raise CommandError(f"{env_file} exists: pass --force to replace its credentials")
+
+
 def announce(credentials: dict[str, str], env_file: Path | None) -> None:
     """Print credentials as shell lines, or write them to ``env_file`` and print them masked."""
     if env_file is not None:
@@ -64,6 +71,7 @@ def announce(credentials: dict[str, str], env_file: Path | None) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    refuse_to_replace(args.env_file, args.force)
     if args.db is None:
         scratch = tempfile.mkdtemp(prefix="devtune-reference-")
         db_path = Path(scratch) / "state.sqlite"
@@ -95,6 +103,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def seed(args: argparse.Namespace) -> int:
+    refuse_to_replace(args.env_file, args.force)
     store = Store.open(args.db)
     project_id = args.project or store.create_project(args.name)
     if not store.has_project(project_id):

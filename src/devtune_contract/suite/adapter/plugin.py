@@ -10,7 +10,13 @@ the summary. It is also the thin adapter between what ``send()`` says and what p
 - a :class:`~devtune_contract.suite.engine.unanswered.Unanswered` is an ``<error>`` (nothing could
   be judged) headed by the outcome's name; once the server stopped answering, every remaining test
   is skipped with that one reason, and once ``DEVTUNE_DEADLINE`` passed, the run stops;
-- a run whose only problem is a rate limit beyond patience exits 9, not 1.
+- a run whose only problem is a rate limit beyond patience exits 9, not 1;
+- a test that finds a setting unusable (:func:`ContractPlugin.stop`) stops the run as
+  configuration, and every test a stopped run never got to is "not run (stopped: ...)";
+- a server that stopped answering mid-run is the run's headline.
+
+It prints the run's summary (:mod:`~devtune_contract.suite.reports.console`) itself, with or
+without pytest's terminal.
 """
 
 from __future__ import annotations
@@ -18,17 +24,20 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import pytest
 
-from devtune_contract.suite.adapter import fixtures
+from devtune_contract.suite.adapter import console, fixtures
 from devtune_contract.suite.engine.answers import ContractFailure
-from devtune_contract.suite.engine.ledger import FailureRecord
+from devtune_contract.suite.engine.ledger import NOT_RUN, FailureRecord, not_run_detail
+from devtune_contract.suite.engine.preflight import Stop
 from devtune_contract.suite.engine.rotation_cap import CapReached
 from devtune_contract.suite.engine.session import ContractSession
 from devtune_contract.suite.engine.unanswered import DeadlineReached, Unanswered
+from devtune_contract.suite.reports import console as console_summary
 from devtune_contract.suite.reports import files as reports
+from devtune_contract.suite.reports.exit_codes import STOP_CODES
 
 EXHAUSTS_QUOTA = "exhausts_quota"
 ROTATES = "rotates"
@@ -52,28 +61,26 @@ class ContractPlugin:
         self._deadline: str | None = None
         self._running: pytest.Item | None = None
         self._first_met: dict[reports.Shown, str] = {}  # a "once" outcome: the test that met it
+        self._stopped: Stop | None = None  # a test found a setting unusable
+        self._collected: list[str] = []
+
+    def stop(self, item: pytest.Item, stop: Stop) -> NoReturn:
+        """End the run after this test, as ``stop`` says (exit code :data:`STOP_CODES`); the
+        test itself is skipped with the reason: nothing about the server was judged."""
+        self._stopped = stop
+        item.session.shouldstop = stop.message
+        pytest.skip(f"{stop.kind}: {stop.message}")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[fixtures.SESSION] = self.session
         config.pluginmanager.register(fixtures, "devtune-contract-fixtures")
-        config.addinivalue_line(
-            "markers", f"{EXHAUSTS_QUOTA}: spends the key's rate limit; runs after everything"
-        )
-        config.addinivalue_line(
-            "markers", f"{ROTATES}: really rotates the designated webhook; runs after refusals"
-        )
-        plugins = config.pluginmanager
+        config.stash[fixtures.STOP] = self.stop
+        register_markers(config)
 
         def announce(line: str) -> None:
             """Straight to the terminal, past pytest's capture: the user sees it as it happens."""
-            terminal = plugins.get_plugin("terminalreporter")
-            capture = plugins.get_plugin("capturemanager")
-            if terminal is None or capture is None:
-                print(f"devtune-contract: {line}", flush=True)
-                return
-            with capture.global_and_fixture_disabled():
-                terminal.write_line(f"devtune-contract: {line}")
+            console.write(config, f"devtune-contract: {line}\n")
 
         self.session.announce = announce
 
@@ -85,8 +92,12 @@ class ContractPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         items.sort(key=_order)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._collected = [item.name for item in session.items]
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._running = item
+        self.session.running = item.name
         self.session.forget_last_answer()
         interrupted = self.session.interrupts and self.session.interrupts.reason
         if interrupted:  # a test caught the signal's KeyboardInterrupt: stop the whole run here
@@ -268,10 +279,13 @@ class ContractPlugin:
 
     @property
     def stop_reason(self) -> str | None:
-        """Why the run stopped early (a signal, the deadline), for the JUnit and the summary."""
+        """Why the run stopped early (a signal, the deadline, an unusable setting), for the
+        JUnit and the summary."""
         interrupts = self.session.interrupts
         if interrupts is not None and interrupts.reason is not None:
             return interrupts.reason
+        if self._stopped is not None:
+            return self._stopped.message
         return self._deadline
 
     def _scenario_name(self, report: pytest.TestReport) -> str:
@@ -284,29 +298,49 @@ class ContractPlugin:
             return running.name
         return name
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.section("DevTune contract")
-        for line in self.session.ledger.summary_lines(self.session.target):
-            terminalreporter.write_line(line)
-        if self.stop_reason is not None:
-            terminalreporter.write_line(f"  stopped: {self.stop_reason}")
-        terminalreporter.write_line(f"  reports: {self.session.settings.report_dir}/")
-
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         code = int(exitstatus)
         if self._deadline is not None and self.stop_reason == self._deadline:
             code = session.exitstatus = reports.ExitCode.CONTRACT_FAILED  # not "interrupted"
+        if self._stopped is not None:
+            code = session.exitstatus = STOP_CODES[self._stopped.kind]
         shared = self._exit_code_of_the_outcomes()
         if code == pytest.ExitCode.TESTS_FAILED and shared is not None:
             code = session.exitstatus = shared
         self._remark_on_the_quota(code)
+        ledger = self.session.ledger
+        ledger.headline = self.session.gone_headline()
+        not_run = self._not_run(code)
+        for name, detail in not_run.items():
+            ledger.record_scenario(name, NOT_RUN, detail)
+        outcome = reports.outcome_of(code)
+        summary = ledger.as_dict(self.session.target, outcome, code, self.stop_reason)
         junit = session.config.option.xmlpath or self.session.settings.junit_path
-        reports.finalize_junit(Path(junit), set(self._outcomes), code, self.stop_reason)
-        summary = self.session.ledger.as_dict(
-            self.session.target, reports.outcome_of(code), code, self.stop_reason
+        added = reports.finalize_junit(
+            Path(junit),
+            set(self._outcomes),
+            code,
+            self.stop_reason,
+            summary=summary,
+            not_run=not_run,
         )
+        if added is not None:  # the JUnit's test case for a red run: the summary lists it too
+            ledger.record_scenario(*added)
+            summary = ledger.as_dict(self.session.target, outcome, code, self.stop_reason)
         reports.write_summary(self.session.settings.report_dir, summary)
+        shown = {"verdict": reports.verdict_of(code), **summary}
+        console.write(session.config, "\n".join(console_summary.lines(shown)) + "\n")
+
+    def _not_run(self, code: int) -> dict[str, str]:
+        """The tests a stopped run never got to, each with why: ``not run (stopped: ...)``."""
+        missing = [name for name in self._collected if name not in self.session.ledger.scenarios]
+        if not missing:
+            return {}
+        kind = reports.outcome_of(code)
+        if self._deadline is not None and self.stop_reason == self._deadline:
+            kind = "deadline"
+        return dict.fromkeys(missing, not_run_detail(kind))
 
     def _exit_code_of_the_outcomes(self) -> int | None:
         """The exit code :data:`reports.SHOWN_AS` gives the outcome every red test ended in
@@ -321,6 +355,16 @@ class ContractPlugin:
                 return None
             codes.add(reports.shown_as(outcome).exit_code)
         return codes.pop() if len(codes) == 1 else None
+
+
+def register_markers(config: pytest.Config) -> None:
+    """The suite's markers (``--strict-markers``): also for a run that only collects."""
+    config.addinivalue_line(
+        "markers", f"{EXHAUSTS_QUOTA}: spends the key's rate limit; runs after everything"
+    )
+    config.addinivalue_line(
+        "markers", f"{ROTATES}: really rotates the designated webhook; runs after refusals"
+    )
 
 
 def _test_name(report: pytest.TestReport) -> str:

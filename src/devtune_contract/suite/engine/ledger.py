@@ -10,13 +10,42 @@ import attrs
 
 from devtune_contract.suite.engine.unanswered import ANSWERED, AnswerLost, NotSent
 
-Verdict = Literal["pass", "fail", "error", "skip", "n/a"]
+Verdict = Literal["pass", "fail", "error", "skip", "n/a", "not run"]
 # A test reports several times (its subtests, the generated requests, before the test itself,
 # which then "passes"): a later verdict replaces an earlier one only when it ranks higher, so
 # the first red one stays, and a skipped subtest is not hidden by the pass that follows.
-RANK: dict[Verdict, int] = {"pass": 0, "n/a": 0, "skip": 1, "fail": 2, "error": 2}
+RANK: dict[Verdict, int] = {"pass": 0, "n/a": 0, "skip": 1, "not run": 1, "fail": 2, "error": 2}
+# A test a stopped run never got to: "not run (stopped: configuration)" in every report.
+NOT_RUN: Verdict = "not run"
 # What makes a run red: the server broke the contract (fail) or could not be judged (error).
 RED: frozenset[Verdict] = frozenset(v for v, rank in RANK.items() if rank == max(RANK.values()))
+
+
+def not_run_detail(stop: str) -> str:
+    """Why a test did not run, as every report says it: ``not run (stopped: bad settings)``
+    for the outcome ``bad-settings``."""
+    return f"not run (stopped: {stop.replace('-', ' ')})"
+
+
+@attrs.frozen
+class Figure:
+    """One number a run reports: its key in the summary JSON and the words every report
+    (console, summary, HTML, JUnit properties, docs) shows it under."""
+
+    key: str
+    label: str
+
+
+# Each figure named once; the console, the HTML report and the JUnit properties read them here.
+FIGURES: tuple[Figure, ...] = (
+    Figure("requests", "requests sent"),
+    Figure("probe_requests", "by the 429 probe"),
+    Figure("rate_limited", "429s seen"),
+    Figure("rotations", "rotations caused"),
+    Figure("answered", ANSWERED),
+    Figure("lost_responses", AnswerLost.name),
+    Figure("not_sent", NotSent.name),
+)
 
 
 @attrs.define
@@ -73,6 +102,8 @@ class Ledger:
     warnings: dict[str, int] = attrs.field(factory=dict)
     # The scopes of each test's requests (engine/scopes.py): what judged its answers.
     scopes: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    # What a person must read first, above every verdict (the server died mid-run).
+    headline: str | None = None
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def count_response(self, status: int | None, *, could_rotate: bool, probe: bool) -> None:
@@ -136,6 +167,7 @@ class Ledger:
             "outcome": outcome,
             "exit_code": exit_code,
             **({} if reason is None else {"reason": reason}),
+            **({} if self.headline is None else {"headline": self.headline}),
             "target": target,
             "seed": self.seed,
             "timestamp": self.timestamp,
@@ -143,6 +175,7 @@ class Ledger:
             "probe_requests": self.probe_requests,
             "rate_limited": self.rate_limited,
             "rotations": self.rotations,
+            "answered": self.requests - self.lost,
             "lost_responses": self.lost,
             "not_sent": self.not_sent,
             "outcomes": self.outcomes(),
@@ -169,25 +202,6 @@ class Ledger:
             },
             "failures": [attrs.asdict(failure) for failure in self.failures],
         }
-
-    def summary_lines(self, target: str) -> list[str]:
-        lines = [f"DevTune contract summary for {target} (DEVTUNE_SEED={self.seed})"]
-        for name, tally in sorted(self.checks.items()):
-            detail = f"{tally.applied} of {tally.evaluated} responses applied"
-            if tally.failed:
-                detail = f"{tally.failed} of {tally.evaluated} responses: {tally.first_failure}"
-            lines.append(f"  {tally.verdict.upper():5} check {name:32} {detail}")
-        for name, (verdict, detail) in sorted(self.scenarios.items()):
-            lines.append(f"  {verdict.upper():5} test  {name:32} {detail}".rstrip())
-        lines += [f"  {remark}" for remark in self.remarks]
-        lines += [f"  warning: {_counted(text, n)}" for text, n in self.warnings.items()]
-        lines.append(
-            f"  requests sent: {self.requests} ({self.probe_requests} by the 429 probe) · "
-            f"429s seen: {self.rate_limited} · rotations caused: {self.rotations} · "
-            + "".join(f"{name}: {count} · " for name, count in self.outcomes().items())
-            + f"time: {self.elapsed:.1f} s"
-        )
-        return lines
 
 
 def _counted(text: str, count: int) -> str:

@@ -5,6 +5,13 @@ wrong base URL, a refused key or a key of another project stops the run with its
 instead of failing every test with "got 404, expected 401". They go through the run's own
 :meth:`~devtune_contract.suite.engine.session.ContractSession.send` (pacing, counting, bounds,
 masking, TLS), without checks: only the status is read here.
+
+The preflight owns its 429s: a spent window (a previous run's probe spends it by design) is
+waited out within ``DEVTUNE_MAX_RESET_WAIT``, announced like any wait; beyond that the run
+stops as rate limited. So a wrong key, project or webhook is said as configuration whatever
+state the quota is in, and never reaches the tests as a contract failure. A webhook id is the
+one setting no request that cannot rotate can tell wrong (DevTune checks the scope before the
+webhook): the first rotation of the designated webhook tells it (:func:`unusable_webhook`).
 """
 
 from __future__ import annotations
@@ -18,9 +25,14 @@ from devtune_contract import scenarios
 from devtune_contract.suite.engine.answers import Answer
 from devtune_contract.suite.engine.scopes import CONFIGURATION
 from devtune_contract.suite.engine.session import ContractSession, bearer
-from devtune_contract.suite.engine.unanswered import DeadlineReached, NoCompleteResponse, Unanswered
+from devtune_contract.suite.engine.unanswered import (
+    DeadlineReached,
+    NoCompleteResponse,
+    RateLimitedBeyondPatience,
+    Unanswered,
+)
 
-StopKind = Literal["configuration", "unreachable"]
+StopKind = Literal["configuration", "unreachable", "rate-limited"]
 NO_API = (
     "no API at this base URL: is /api/v2 part of DEVTUNE_BASE_URL? "
     "(a server that hides its routes from unauthenticated requests looks the same)"
@@ -46,7 +58,10 @@ class Preflight:
     session: ContractSession
 
     def run(self) -> Stop | None:
-        return self._base_url() or self._write_key() or self._read_only_key()
+        try:
+            return self._base_url() or self._write_key() or self._read_only_key()
+        except RateLimitedBeyondPatience as spent:
+            return Stop("rate-limited", spent.headline())
 
     def _post(
         self, project_id: str | None, authorization: str | None, *, designated: bool = False
@@ -56,12 +71,12 @@ class Preflight:
             webhook_id=None if designated else str(uuid.uuid4()),
             authorization=authorization,
         )
-        return self.session.send(case, scope=CONFIGURATION, wait_on_429=False)
+        return self.session.send(case, scope=CONFIGURATION)
 
     def _base_url(self) -> Stop | None:
         try:
             answer = self._post(None, None)
-        except DeadlineReached:
+        except (DeadlineReached, RateLimitedBeyondPatience):
             raise
         except Unanswered as outcome:
             return Stop("unreachable", outcome.headline())
@@ -128,7 +143,7 @@ class Preflight:
     def _status(self, project_id: str | None, key: str | None) -> int | None:
         try:
             return self._post(project_id, bearer(key or "")).status
-        except NoCompleteResponse:
+        except (NoCompleteResponse, RateLimitedBeyondPatience):
             raise
         except Unanswered:
             return None  # the first request reached the server; a flake here is the tests' to see
@@ -143,6 +158,20 @@ def _redirected(answer: Answer) -> str:
         f"the server redirects the documented request ({answer.status} to {location[:120]}); "
         "the suite follows no redirect, so the key goes only to DEVTUNE_BASE_URL: point it "
         "where the API answers (a documented route that moved breaks the contract)"
+    )
+
+
+def unusable_webhook(answer: Answer) -> Stop | None:
+    """The designated webhook's first rotation with the write key, read as configuration: a
+    404 there says DEVTUNE_WEBHOOK_ID names no webhook of DEVTUNE_PROJECT_ID (the preflight
+    already found the key and the project usable), whatever a server does elsewhere."""
+    if answer.status != 404:
+        return None
+    return Stop(
+        "configuration",
+        "DEVTUNE_WEBHOOK_ID is not a webhook of DEVTUNE_PROJECT_ID (404 to its first rotation "
+        "with DEVTUNE_API_KEY)",
+        scenarios.ROTATION_RETURNS_A_NEW_SECRET.name,
     )
 
 

@@ -49,6 +49,7 @@ from devtune_contract.suite.engine.waiting import Announce, Pacer, wait
 TRANSPORT_RETRIES = 2
 CLOSE = {"Connection": "close"}
 SERVER_GONE = "; the server stopped answering mid-run: every remaining test is skipped"
+DESCRIBED_PATH = 160  # characters of a path a headline shows
 
 
 def _stale_reset(exchange: Exchange, waited_past: int | None, now: float) -> tuple[Failure, ...]:
@@ -125,6 +126,12 @@ class ContractSession:
         # test is skipped with this one reason instead of failing the same way.
         self.gone: NotSent | None = None
         self.answered_once = False
+        # For the headline when the server dies: the last request answered, and the first one
+        # after it that got no answer (the likely trigger), each with the test that sent it
+        # (``running``: a test runner sets it).
+        self.running: str | None = None
+        self._last_answered: tuple[Any, str | None] | None = None
+        self._first_unanswered: tuple[Any, str | None] | None = None
         self.deadline_passed: DeadlineReached | None = None
         # What a test that needs a rotation the cap has no room for does: by default the
         # engine raises; a test runner makes it a skip (the pytest adapter does).
@@ -332,10 +339,12 @@ class ContractSession:
                 response = self._call(case, rotates=rotates, call=call)
             except NotSent as outcome:
                 self.ledger.count_not_sent()
+                self._unanswered(case, call)
                 last = outcome
                 continue  # nothing reached the server: safe to try again, even a rotation
             except Unanswered as outcome:
                 self.ledger.count_response(None, could_rotate=rotates, probe=probe)
+                self._unanswered(case, call)
                 if rotates:
                     self.cap.settle(None)
                 if isinstance(outcome, DeadlineReached):
@@ -355,6 +364,7 @@ class ContractSession:
                 continue
             self.ledger.count_response(response.status_code, could_rotate=rotates, probe=probe)
             self.answered_once = True
+            self._last_answered, self._first_unanswered = (response.request, self.running), None
             if rotates:
                 self.cap.settle(response.status_code)
             return response
@@ -365,6 +375,33 @@ class ContractSession:
             self.gone = self.gone or last
         raise self._outcome(last, case, call)
 
+    def _unanswered(self, case: Any, call: dict[str, Any]) -> None:
+        if self._first_unanswered is None:
+            self._first_unanswered = (self._prepared(case, call), self.running)
+
+    def _described(self, sent: tuple[Any, str | None] | None) -> str:
+        """``POST /api/v2/projects/…/rotate-secret, sent by test_…``, masked and cut short."""
+        if sent is None:
+            return "none"
+        request, test = sent
+        path = request.path_url
+        if len(path) > DESCRIBED_PATH:
+            path = f"{path[:DESCRIBED_PATH]}…({len(path)} chars)"
+        return self.redactor.redact(
+            f"{request.method} {path}" + (f", sent by {test}" if test else "")
+        )
+
+    def gone_headline(self) -> str | None:
+        """The run's headline once the server stopped answering: which request got no answer
+        (the likely trigger), and the last one that was answered."""
+        if self.gone is None:
+            return None
+        return (
+            "the server stopped answering mid-run: no answer to "
+            f"{self._described(self._first_unanswered)} (the likely trigger); "
+            f"the last answered: {self._described(self._last_answered)}"
+        )
+
     def _call(self, case: Any, *, rotates: bool, call: dict[str, Any]) -> Any:
         if not rotates:
             return case.call(session=self.http, **call)
@@ -374,16 +411,19 @@ class ContractSession:
 
     def _outcome(self, outcome: Unanswered, case: Any, call: dict[str, Any]) -> Unanswered:
         """``outcome`` redacted, with the request it was about (for the reproducer)."""
+        request = self._prepared(case, call)
+        return type(outcome)(self.redactor.redact(outcome.reason), case, request)
+
+    def _prepared(self, case: Any, call: dict[str, Any]) -> Any:
         sent = case.as_transport_kwargs(
             base_url=self.settings.base_url, headers=call.get("headers")
         )
-        request = requests.Request(
+        return requests.Request(
             method=call.get("method", sent["method"]),
             url=call.get("url", sent["url"]),
             headers=sent["headers"],
             params={**(sent.get("params") or {}), **call.get("params", {})},
         ).prepare()
-        return type(outcome)(self.redactor.redact(outcome.reason), case, request)
 
     def _checks(self, case: Any, response: Any, scope: scopes.Scope) -> tuple[Failure, ...]:
         """The checks ``scope`` names (the run's selection of them) on ``response``, as
@@ -421,9 +461,8 @@ class ContractSession:
 
         ``waits``: how often this request already waited; after
         :data:`~devtune_contract.suite.engine.quota.MAX_RATE_LIMIT_WAITS` the quota is taken as
-        spent.
-        The refusal is raised from this one line whichever test meets it: hypothesis replays a
-        generated test's failing example and must see the same error at the same place.
+        spent. The refusal is raised from this one line whichever test meets it: hypothesis
+        replays a generated test's failing example and must see the same error at the same place.
         """
         decision: quota.Wait | quota.Refusal = quota.StillLimited(waits)
         if waits < quota.MAX_RATE_LIMIT_WAITS:

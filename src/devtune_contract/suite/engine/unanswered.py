@@ -6,9 +6,9 @@ so a person reads the same name wherever a run reports it:
 - *answered*: a complete response arrived (whatever its status); ``send()`` returns it.
 - :class:`NotSent`: nothing reached the server (DNS, refused, connect timeout, TLS handshake,
   a proxy refusing). Never counted against the rotation cap.
-- :class:`AnswerLost`: the request was written, then the answer was lost or never completed
-  (read timeout, reset, incomplete, trickling or endless body). Counted against the cap: the
-  secret may have rotated.
+- :class:`AnswerLost` (*no answer (may have rotated)*): the request was written, then the answer
+  was lost or never completed (read timeout, reset, incomplete, trickling or endless body).
+  Counted against the cap: the secret may have rotated.
 - :class:`RateLimitedBeyondPatience`: the server answered 429 as documented, but asked for a
   longer wait than ``DEVTUNE_MAX_RESET_WAIT``: the run's patience ran out, not the contract.
 - :class:`DeadlineReached`: ``DEVTUNE_DEADLINE`` passed.
@@ -53,7 +53,7 @@ class NotSent(Unanswered):
 class AnswerLost(Unanswered):
     """The request was sent and its answer was lost: the secret may have rotated."""
 
-    name = "sent, outcome unknown"
+    name = "no answer (may have rotated)"
 
 
 class NoCompleteResponse(AnswerLost):

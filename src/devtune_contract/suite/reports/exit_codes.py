@@ -55,7 +55,8 @@ EXIT_CODES: tuple[Outcome, ...] = (
         ExitCode.CONFIGURATION,
         "configuration",
         "configuration: the preflight found no API at the base URL, a refused key or a key "
-        "that cannot reach the project; nothing spent quota",
+        "that cannot reach the project (nothing spent quota), or the first rotation found no "
+        "DEVTUNE_WEBHOOK_ID in the project (404)",
     ),
     Outcome(
         ExitCode.UNREACHABLE,
@@ -70,3 +71,10 @@ EXIT_CODES: tuple[Outcome, ...] = (
     ),
 )
 OUTCOMES: dict[int, str] = {outcome.code: outcome.name for outcome in EXIT_CODES}
+# The exit code of each way the run can stop on a setting or a quota before judging the server
+# (the preflight's :data:`~devtune_contract.suite.engine.preflight.StopKind`).
+STOP_CODES: dict[str, ExitCode] = {
+    "configuration": ExitCode.CONFIGURATION,
+    "unreachable": ExitCode.UNREACHABLE,
+    "rate-limited": ExitCode.RATE_LIMITED,
+}

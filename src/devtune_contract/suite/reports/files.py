@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree as ET
@@ -17,6 +17,7 @@ import attrs
 
 from devtune_contract.constants import HTML_REPORT, JUNIT_REPORT, SUMMARY_REPORT
 from devtune_contract.masking import Redactor
+from devtune_contract.suite.engine.ledger import FIGURES, NOT_RUN, not_run_detail
 from devtune_contract.suite.engine.unanswered import (
     AnswerLost,
     DeadlineReached,
@@ -102,36 +103,73 @@ def write_summary(report_dir: Path, summary: Mapping[str, Any]) -> None:
     (report_dir / HTML_REPORT).write_text(html_report.render(body), encoding="utf-8")
 
 
+STOP_CASE = "preflight"  # the test case a run stopped before its tests reports its stop on
+
+
 def write_stopped(
     report_dir: Path,
     code: int,
     message: str,
     *,
     summary: Mapping[str, Any] | None = None,
-) -> None:
-    """A JUnit whose one error says why the run stopped before its tests, and the summaries."""
+    tests: Sequence[str] = (),
+    situation: str | None = None,
+) -> dict[str, Any]:
+    """A run stopped before its tests: its JUnit, summary and HTML report list the same tests.
+
+    One error (the :data:`STOP_CASE`) says why; each of ``tests`` is "not run (stopped:
+    <outcome>)", never a failure: nothing was judged. ``situation``: the test whose situation
+    the stopping request was (a broken server and a misconfiguration look alike there).
+    Returns the summary written, for the console.
+    """
     report_dir.mkdir(parents=True, exist_ok=True)
     kind = outcome_of(code)
-    suite = ET.Element(
-        "testsuite", name="devtune-contract", tests="1", errors="1", failures="0", skipped="0"
-    )
-    case = ET.SubElement(suite, "testcase", classname="devtune_contract", name="preflight")
-    error = ET.SubElement(case, "error", message=f"{kind}: {message}", type=kind)
-    error.text = f"The run stopped before its tests ({kind}, exit code {int(code)}): {message}"
-    root = ET.Element("testsuites")
-    root.append(suite)
-    ET.ElementTree(root).write(report_dir / JUNIT_REPORT, encoding="utf-8", xml_declaration=True)
+    detail = not_run_detail(kind)
+    scenarios: dict[str, dict[str, str]] = {
+        STOP_CASE: {"verdict": "error", "detail": f"{kind}: {message}"}
+    }
+    for name in tests:
+        note = "; its situation is the one the preflight stopped on" if name == situation else ""
+        scenarios[name] = {"verdict": NOT_RUN, "detail": detail + note}
     body = {
         "outcome": kind,
         "exit_code": int(code),
         "reason": message,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "checks": {},
-        "scenarios": {},
         "failures": [],
         **(summary or {}),
+        "scenarios": dict(sorted(scenarios.items())),
     }
+    suite = ET.Element("testsuite", name="devtune-contract")
+    _add_figures(suite, body)
+    case = ET.SubElement(suite, "testcase", classname="devtune_contract", name=STOP_CASE)
+    error = ET.SubElement(case, "error", message=f"{kind}: {message}", type=kind)
+    error.text = f"The run stopped before its tests ({kind}, exit code {int(code)}): {message}"
+    _add_not_run(suite, {name: scenarios[name]["detail"] for name in tests})
+    _recount(suite)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.ElementTree(root).write(report_dir / JUNIT_REPORT, encoding="utf-8", xml_declaration=True)
     write_summary(report_dir, body)
+    return {"verdict": verdict_of(int(code)), **body}
+
+
+def _add_figures(suite: ET.Element, summary: Mapping[str, Any]) -> None:
+    """The run's figures as the suite's properties, under the words every report uses."""
+    properties = suite.find("properties")
+    if properties is None:
+        properties = ET.Element("properties")
+        suite.insert(0, properties)
+    for figure in FIGURES:
+        value = str(summary.get(figure.key, 0))
+        ET.SubElement(properties, "property", name=figure.label, value=value)
+
+
+def _add_not_run(suite: ET.Element, not_run: Mapping[str, str]) -> None:
+    for name, detail in not_run.items():
+        case = ET.SubElement(suite, "testcase", classname="devtune_contract", name=name)
+        ET.SubElement(case, "skipped", message=detail, type="not-run").text = detail
 
 
 @attrs.frozen
@@ -159,8 +197,14 @@ class OneLineFailure:
 
 
 def finalize_junit(
-    junit_path: Path, errors: set[str], exit_code: int, reason: str | None = None
-) -> None:
+    junit_path: Path,
+    errors: set[str],
+    exit_code: int,
+    reason: str | None = None,
+    *,
+    summary: Mapping[str, Any] | None = None,
+    not_run: Mapping[str, str] | None = None,
+) -> tuple[str, Literal["error"], str] | None:
     """Make the JUnit pytest just wrote say what the run was, to CI dashboards.
 
     - A test named in ``errors`` (it lost its connection, or met an outcome :data:`SHOWN_AS`
@@ -173,19 +217,29 @@ def finalize_junit(
       that stopped early (``reason``: a deadline, a signal) gets that test case in any case.
     - Each suite's counts are those of its test cases: pytest also counts the subtests that
       schemathesis reports for its generated tests (36 for 34 test cases).
+    - ``not_run``: tests a stopped run never got to, each a skipped test case saying so.
+    - ``summary``: the run's figures (:data:`FIGURES`) become the first suite's properties.
+
+    Returns the test case added for a red run (name, verdict, message), for the summary.
     """
     if not junit_path.is_file():
-        return
+        return None
     tree = ET.parse(junit_path)  # noqa: S314 (the file pytest just wrote)
     root = tree.getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     _errors_not_failures(root, errors)
     _drop_encoded_properties(root)
+    if suites and not_run:
+        _add_not_run(suites[0], not_run)
+    added = None
     if exit_code != ExitCode.PASSED and suites:
-        _red_for_a_failed_run(root, suites[0], exit_code, reason)
+        added = _red_for_a_failed_run(root, suites[0], exit_code, reason)
+    if suites and summary is not None:
+        _add_figures(suites[0], summary)
     for suite in suites:
         _recount(suite)
     tree.write(junit_path, encoding="utf-8", xml_declaration=True)
+    return added
 
 
 def _errors_not_failures(root: ET.Element, errors: set[str]) -> None:
@@ -205,18 +259,22 @@ def _drop_encoded_properties(root: ET.Element) -> None:
                 parent.remove(properties)
 
 
+RUN_CASE = "run"  # the test case of a run that ended red without a red test, or stopped
+
+
 def _red_for_a_failed_run(
     root: ET.Element, suite: ET.Element, exit_code: int, reason: str | None
-) -> None:
+) -> tuple[str, Literal["error"], str] | None:
     red = any(case.find(o) is not None for case in root.iter("testcase") for o in RED_OUTCOMES)
     if red and reason is None:
-        return
+        return None
     kind = outcome_of(exit_code)
-    case = ET.SubElement(suite, "testcase", classname="devtune_contract", name="run")
+    case = ET.SubElement(suite, "testcase", classname="devtune_contract", name=RUN_CASE)
     message = f"{kind}: the run ended with exit code {exit_code} without a failing test"
     if reason is not None:
         message = f"{reason} (exit code {exit_code})"
     ET.SubElement(case, "error", message=message, type=kind).text = message
+    return RUN_CASE, "error", message
 
 
 def _recount(suite: ET.Element) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import attrs
 import jinja2
 
-from devtune_contract.suite.engine.ledger import FailureRecord
+from devtune_contract.suite.engine.ledger import FIGURES, FailureRecord
 from devtune_contract.suite.reports.exit_codes import EXIT_CODES
 
 TEMPLATE = "report.html.jinja"
@@ -47,28 +47,34 @@ class _Row:
     scopes: tuple[str, ...] = ()  # a test's: what judged its requests (engine/scopes.py)
 
 
-def _verdict(summary: Mapping[str, Any]) -> _Verdict:
-    verdict: RunVerdict = summary.get("verdict", "stopped")
+def verdict(summary: Mapping[str, Any]) -> _Verdict:
+    """The run's verdict as every report states it first: the console, this page."""
+    run: RunVerdict = summary.get("verdict", "stopped")
     code = summary.get("exit_code")
-    if verdict == "pass":
+    headline = summary.get("headline")
+    if run == "pass":
         return _Verdict("PASS", "pass", "The server kept the contract in every check and test.")
-    if verdict == "fail":
+    if run == "fail":
+        if headline is not None:  # what broke everything after it: it comes before any count
+            return _Verdict("FAIL", "fail", headline)
         failing = sum(1 for s in summary.get("scenarios", {}).values() if s["verdict"] == "fail")
         return _Verdict(
             "FAIL", "fail", f"The server broke the contract: {failing} failing test(s)."
         )
     outcome = summary.get("outcome", "error")
     meaning = next((o.meaning for o in EXIT_CODES if o.code == code), "an unknown stop")
+    reason = summary.get("reason")
+    why = f": {reason}" if reason else ""
     return _Verdict(
         f"STOPPED: {outcome}",
         "fail",
-        f"The run stopped without a verdict on the server (exit code {code}: {meaning}); "
-        "what it judged before stopping is below.",
+        f"The run stopped without a verdict on the server (exit code {code}: {meaning}){why}. "
+        "Every test it did not get to is not run; what it judged before stopping is below.",
     )
 
 
 def _css(verdict: str) -> str:
-    return "na" if verdict == "n/a" else verdict
+    return {"n/a": "na", "not run": "notrun"}.get(verdict, verdict)
 
 
 def _failing_first(rows: list[_Row]) -> list[_Row]:
@@ -121,12 +127,9 @@ def _template() -> jinja2.Template:
 
 def render(summary: Mapping[str, Any]) -> str:
     """The page for ``summary``: the verdict, the run's facts, every check, test and failure."""
-    counts = {
-        name: summary.get(name, 0)
-        for name in ("requests", "probe_requests", "rate_limited", "rotations", "lost_responses")
-    }
+    figures = [(figure.label, summary.get(figure.key, 0)) for figure in FIGURES]
     return _template().render(
-        verdict=_verdict(summary),
+        verdict=verdict(summary),
         reason=summary.get("reason"),
         remarks=summary.get("remarks", []),
         warnings=summary.get("warnings", []),
@@ -134,7 +137,7 @@ def render(summary: Mapping[str, Any]) -> str:
         seed=summary.get("seed"),
         timestamp=summary.get("timestamp", ""),
         seconds=summary.get("seconds"),
-        counts=counts,
+        figures=figures,
         checks=_checks(summary),
         tests=_tests(summary),
         failures=_failures(summary),

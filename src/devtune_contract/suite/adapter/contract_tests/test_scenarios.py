@@ -11,6 +11,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
+from typing import NoReturn
 
 import attrs
 import pytest
@@ -19,6 +20,7 @@ from devtune_contract.checks.secrets import returned_secret
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.masking import mask
 from devtune_contract.suite.engine.answers import Answer, Failure, expect, refused
+from devtune_contract.suite.engine.preflight import Stop, unusable_webhook
 from devtune_contract.suite.engine.rotation_cap import CapReached
 from devtune_contract.suite.engine.scopes import UNDOCUMENTED, another_path_form
 from devtune_contract.suite.engine.session import ContractSession, bearer
@@ -37,7 +39,9 @@ def reserve(contract: ContractSession, count: int) -> None:
 
 
 @pytest.mark.rotates
-def test_rotation_returns_a_new_secret_each_time(contract: ContractSession) -> None:
+def test_rotation_returns_a_new_secret_each_time(
+    contract: ContractSession, stop_run: Callable[[Stop], NoReturn]
+) -> None:
     reserve(contract, ROTATIONS)
     seen: list[str] = []
     sent = 0
@@ -46,6 +50,9 @@ def test_rotation_returns_a_new_secret_each_time(contract: ContractSession) -> N
             case = contract.case()
             sent += 1
             answer = contract.send(case, reserved=True)
+            unusable = unusable_webhook(answer) if attempt == 1 else None
+            if unusable is not None:  # a wrong DEVTUNE_WEBHOOK_ID, not a broken contract
+                stop_run(unusable)
             expect(answer, {200}, f"rotation {attempt} with the write key")
             secret = returned_secret(answer.exchange)
             assert secret is not None, f"rotation {attempt} returned no secret"
