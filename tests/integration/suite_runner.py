@@ -48,14 +48,16 @@ class SuiteRun:
     reports: str  # every report file's text, for leak checks
 
     def failed_names(self) -> set[str]:
-        """Checks and scenario tests (without parameters) that failed or ended in an error."""
+        """Checks and scenario tests (without parameters) that failed or ended in an error,
+        and the test whose situation stopped a run in its preflight (reported as not run)."""
         checks = {n for n, c in self.summary.get("checks", {}).items() if c["verdict"] in RED}
         tests = {
             n.split("[")[0]
             for n, s in self.summary.get("scenarios", {}).items()
             if s["verdict"] in RED
         }
-        return checks | tests
+        situation = self.summary.get("situation")
+        return checks | tests | ({situation} if situation else set())
 
 
 def run_suite(

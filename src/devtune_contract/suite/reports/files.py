@@ -139,6 +139,7 @@ def write_stopped(
         "checks": {},
         "failures": [],
         **(summary or {}),
+        **({} if situation is None else {"situation": situation}),
         "scenarios": dict(sorted(scenarios.items())),
     }
     suite = ET.Element("testsuite", name="devtune-contract")
