@@ -114,21 +114,36 @@ def _parsed(
         return CheckRequest(
             pytest_args, SettingsSources(flags=safe, environ=environ, problem=problem)
         )
+    from_environment = _not_settings("the environment", environ)
     if options.env_file is None:
-        return CheckRequest(pytest_args, SettingsSources(flags=flags, environ=environ))
+        return CheckRequest(
+            pytest_args,
+            SettingsSources(flags=flags, environ=environ),
+            warnings=from_environment,
+        )
     try:
         env_file = read_env_file(options.env_file)
     except EnvFileError as error:
         return CheckRequest(
             pytest_args, SettingsSources(flags=flags, environ=environ, problem=str(error))
         )
-    unknown = [n for n in env_file.values if n.startswith(PREFIX) and n not in BY_VARIABLE]
-    warnings = env_file.warnings
-    if unknown:
-        named = ", ".join(_with_suggestion(name) for name in unknown)
-        warnings += (f"{env_file.path}: not settings of the suite, ignored: {named}",)
+    warnings = (
+        *from_environment,
+        *env_file.warnings,
+        *_not_settings(str(env_file.path), env_file.values),
+    )
     sources = SettingsSources(flags=flags, environ=environ, file=env_file.values)
     return CheckRequest(pytest_args, sources, warnings=warnings)
+
+
+def _not_settings(where: str, names: Iterable[str]) -> tuple[str, ...]:
+    """One warning naming every ``DEVTUNE_*`` name in ``names`` that is no setting, each with
+    the closest setting it may have meant: a typo must not pass for a default in silence."""
+    unknown = [n for n in names if n.startswith(PREFIX) and n not in BY_VARIABLE]
+    if not unknown:
+        return ()
+    named = ", ".join(_with_suggestion(name) for name in unknown)
+    return (f"{where}: not settings of the suite, ignored: {named}",)
 
 
 def _with_suggestion(name: str) -> str:

@@ -96,10 +96,12 @@ def test_new_env_files_are_private_under_a_permissive_umask(tmp_path: Path) -> N
 
 
 def test_an_existing_env_file_is_truncated_and_made_private(tmp_path: Path) -> None:
+    """Replaced only when told to (``--force``, issue 29), and then wholly and privately."""
     env_file = tmp_path / "creds.env"
     env_file.write_text("OLD_LINE=" + "x" * 5000 + "\n")
     env_file.chmod(0o644)
-    result = run_cli("seed", "--db", str(tmp_path / "x.sqlite"), "--env-file", str(env_file))
+    database = str(tmp_path / "x.sqlite")
+    result = run_cli("seed", "--db", database, "--env-file", str(env_file), "--force")
     assert result.returncode == 0, result.stderr
     assert mode(env_file) == PRIVATE
     text = env_file.read_text()

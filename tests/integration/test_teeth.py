@@ -74,6 +74,8 @@ def test_suite_catches_broken_variant(
             for name, s in run.summary["scenarios"].items()
             if name.split("[")[0] == fault.headline.scenario.name and s["verdict"] in RED
         ]
+        if run.summary.get("situation") == fault.headline.scenario.name:  # stopped in preflight
+            details.append(str(run.summary.get("reason", "")))
         assert any(detail.startswith(fault.headline.starts) for detail in details), (
             f"{fault.name}: {fault.headline.scenario.name} does not start with "
             f"{fault.headline.starts!r}: {details}"

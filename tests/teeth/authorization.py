@@ -63,6 +63,9 @@ class NotFoundBeforeAuthentication(Policy):
     "as sent, case-sensitively, and lets an id it does not know through to the handler, whose "
     "lookup ignores case (a case-insensitive collation)",
     (scenarios.REFUSED_REQUEST_FORMS,),
+    headline=Headline(
+        scenarios.REFUSED_REQUEST_FORMS, "the foreign webhook as upper-case-id: accepted: 200"
+    ),
 )
 class OwnershipComparedCaseSensitively(Policy):
     def find_webhook(self, context: RequestContext, key: ApiKey) -> Webhook | None:

@@ -25,7 +25,7 @@ from devtune_contract.server.policy import (
 from devtune_contract.server.ratelimit import RateLimitDecision, RateLimiter
 from devtune_contract.server.storage import ApiKey, Store
 from teeth.policies import RewritingPolicy, with_body
-from teeth.registry import Wrapper, fault
+from teeth.registry import Headline, Wrapper, fault
 
 
 @fault(
@@ -160,6 +160,10 @@ class LimitedPerKeyAndClient(Policy):
     "never limited",
     (scenarios.SPENT_QUOTA_FORMS,),
     wrap=_client_named_by(b"x-forwarded-for"),
+    headline=Headline(
+        scenarios.SPENT_QUOTA_FORMS,
+        "X-Forwarded-For: 404 where the same request without it got 429",
+    ),
 )
 class LimitPerForwardedFor(LimitedPerKeyAndClient):
     pass
@@ -170,6 +174,9 @@ class LimitPerForwardedFor(LimitedPerKeyAndClient):
     "the rate limit is counted per X-Real-IP value: a new value on each request is never limited",
     (scenarios.SPENT_QUOTA_FORMS,),
     wrap=_client_named_by(b"x-real-ip"),
+    headline=Headline(
+        scenarios.SPENT_QUOTA_FORMS, "X-Real-IP: 404 where the same request without it got 429"
+    ),
 )
 class LimitPerRealIp(LimitedPerKeyAndClient):
     pass
@@ -194,6 +201,7 @@ class LocalTimeLimiter(RateLimiter):
     "X-RateLimit-Reset is an hour ahead of a 3 s window (local time taken for UTC): the suite "
     "calls the quota spent (exit 9) where the documented 60 s window is broken",
     (scenarios.RATE_LIMIT_ENFORCED,),
+    headline=Headline(scenarios.RATE_LIMIT_ENFORCED, "rate_limit_headers: x-ratelimit-reset is"),
 )
 class ResetAnHourAhead(Policy):
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:
@@ -226,6 +234,10 @@ class NeverExpiringLimiter(RateLimiter):
     "after its first 429 the key stays limited: waiting past X-RateLimit-Reset gets 429 again "
     "with the same Reset, already in the past: a contract failure (exit 1), not a spent quota",
     (scenarios.ROTATION_RETURNS_A_NEW_SECRET,),
+    headline=Headline(
+        scenarios.ROTATION_RETURNS_A_NEW_SECRET,
+        "rotation 1 with the write key: got 429, expected 200; 429 after waiting past",
+    ),
 )
 class ResetFreesNothing(Policy):
     def __init__(self, store: Store, config: ServerConfig | None = None) -> None:

@@ -21,7 +21,7 @@ from devtune_contract.server.app import ASGIApp, Receive, Scope, Send, authoriza
 from devtune_contract.server.policy import ERRORS, Policy, Reply, RequestContext
 from devtune_contract.server.storage import ApiKey
 from teeth.policies import unrestricted_key_for_path
-from teeth.registry import Wrapper, fault
+from teeth.registry import Headline, Wrapper, fault
 
 # What the application routes by: the path as the router sees it, from the request's scope.
 RouterView = Callable[[Scope], str]
@@ -99,6 +99,7 @@ REFUSED_FORMS = (scenarios.REFUSED_REQUEST_FORMS,)
     "strict: false, Spring MVC before 6), the gateway's rule does not",
     REFUSED_FORMS,
     wrap=gateway(lambda scope: str(scope["path"]).rstrip("/") or "/"),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as trailing-slash"),
 )
 class TrailingSlashSkipsAuthentication(TrustsTheGateway):
     pass
@@ -110,6 +111,7 @@ class TrailingSlashSkipsAuthentication(TrustsTheGateway):
     "slashes (nginx merge_slashes on), the gateway's rule does not",
     REFUSED_FORMS,
     wrap=gateway(lambda scope: re.sub("/{2,}", "/", str(scope["path"]))),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as double-slash"),
 )
 class DoubleSlashSkipsAuthentication(TrustsTheGateway):
     pass
@@ -121,6 +123,7 @@ class DoubleSlashSkipsAuthentication(TrustsTheGateway):
     "(Express caseSensitive: false, ASP.NET Core routing), the gateway's rule is not",
     REFUSED_FORMS,
     wrap=gateway(lambda scope: str(scope["path"]).lower()),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as upper-case-"),
 )
 class StaticSegmentCaseSkipsAuthentication(TrustsTheGateway):
     pass
@@ -132,6 +135,7 @@ class StaticSegmentCaseSkipsAuthentication(TrustsTheGateway):
     "routing (ASGI's path, Tomcat ALLOW_ENCODED_SLASH), the gateway matches the raw path",
     REFUSED_FORMS,
     wrap=gateway(lambda scope: str(scope["path"])),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as encoded-slash"),
 )
 class EncodedSlashSkipsAuthentication(TrustsTheGateway):
     pass
@@ -143,6 +147,7 @@ class EncodedSlashSkipsAuthentication(TrustsTheGateway):
     "segments (RFC 3986 §6.2.2.3), the gateway's rule does not",
     REFUSED_FORMS,
     wrap=gateway(lambda scope: remove_dot_segments(str(scope["path"]))),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as encoded-dot"),
 )
 class DotSegmentSkipsAuthentication(TrustsTheGateway):
     pass
@@ -154,6 +159,7 @@ class DotSegmentSkipsAuthentication(TrustsTheGateway):
     "parameters before routing (Tomcat, ;jsessionid), the gateway's rule does not",
     REFUSED_FORMS,
     wrap=gateway(lambda scope: re.sub(";[^/]*", "", str(scope["path"]))),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as matrix-parameter"),
 )
 class PathParameterSkipsAuthentication(TrustsTheGateway):
     pass
@@ -166,6 +172,7 @@ class PathParameterSkipsAuthentication(TrustsTheGateway):
     "IIS support, OWASP WSTG-ATHZ-02), the gateway by the request line",
     REFUSED_FORMS,
     wrap=gateway(_original_url),
+    headline=Headline(scenarios.REFUSED_REQUEST_FORMS, "no key as x-"),
 )
 class OriginalUrlHeaderSkipsAuthentication(TrustsTheGateway):
     pass

@@ -110,9 +110,7 @@ def _moved_permanently(app: ASGIApp) -> ASGIApp:
     "where the rotation happens: a client that follows re-sends the key there",
     (scenarios.MISSING_KEY,),
     wrap=_moved_permanently,
-    headline=Headline(
-        scenarios.MISSING_KEY, "stopped in preflight: the server redirects the documented request"
-    ),
+    headline=Headline(scenarios.MISSING_KEY, "the server redirects the documented request (308"),
 )
 class RouteMovedWith308(Policy):
     """The reference behind a permanent redirect."""

@@ -12,7 +12,7 @@ from devtune_contract.server.policy import (
     canonical_uuid,
 )
 from teeth.policies import RewritingPolicy, with_body
-from teeth.registry import fault
+from teeth.registry import Headline, fault
 
 
 @fault(
@@ -32,6 +32,9 @@ class EchoesKeyInErrors(RewritingPolicy):
     "the read-only key's 403 carries the webhook's record, its current signing secret in a "
     "member named secret (OWASP API3, excessive data exposure)",
     (scenarios.READ_ONLY_KEY,),
+    headline=Headline(
+        scenarios.READ_ONLY_KEY, "secret_only_where_documented: 403 response shows a secret"
+    ),
 )
 class ForbiddenCarriesTheRecord(RewritingPolicy):
     def rewrite(self, request: RotateRequest, outcome: Reply) -> Reply:

@@ -125,6 +125,16 @@ def test_an_unknown_setting_in_the_file_is_warned_about(tmp_path: Path) -> None:
     )
 
 
+def test_a_misspelt_variable_in_the_environment_suggests_the_setting() -> None:
+    environ = {"DEVTUNE_MAX_ROTATION": "3", "DEVTUNE_SEED": "1", "HOME": "/root"}
+    (warning,) = parse([], environ).warnings
+    assert warning == (
+        "the environment: not settings of the suite, ignored: "
+        "DEVTUNE_MAX_ROTATION (did you mean DEVTUNE_MAX_ROTATIONS?)"
+    )
+    assert parse([], {"DEVTUNE_SEED": "1"}).warnings == ()
+
+
 def test_an_unreadable_env_file_is_a_bad_setting_with_the_reports_where_asked(
     tmp_path: Path,
 ) -> None:
