@@ -9,13 +9,11 @@ changes, ``curl --location-trusted`` and many SDKs do not). The suite must send 
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from teeth.stacks.stdlib_server import RotateHandler
+from teeth.stacks.stdlib_server import RotateHandler, Served
 
 
 class MovedToAnotherOrigin(RotateHandler):
@@ -51,34 +49,15 @@ class _Recording(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Recorder:
+class Recorder(Served):
     """Another origin on loopback (another port): what it was sent, counted, never shown."""
 
     def __init__(self) -> None:
         self.received: list[str | None] = []
         handler = type("Recording", (_Recording,), {"received": self.received})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def origin(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd.daemon_threads = True
+        self.serve(httpd)
 
     def times_sent(self, key: str) -> int:
         return sum(1 for value in self.received if value is not None and key in value)
-
-    def __enter__(self) -> Recorder:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)

@@ -23,11 +23,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import attrs
+
+from devtune_contract.closing import Closing
 
 KEY_PREFIX = "dtk_live_"
 KEY_FORMAT = re.compile(r"dtk_live_[0-9a-f]{64}")
@@ -330,7 +331,26 @@ def seed(state: State) -> Demo:
     )
 
 
-class StdlibServer:
+class Served(Closing):
+    """An ``http.server`` on a free loopback port, serving from a thread of its own."""
+
+    def serve(self, httpd: ThreadingHTTPServer) -> None:
+        self.httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def origin(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+class StdlibServer(Served):
     """The server on a free loopback port, in a thread; a context manager.
 
     The defaults are DevTune's Plus plan (100 requests a minute per key): a full suite run stays
@@ -346,15 +366,9 @@ class StdlibServer:
     ) -> None:
         self.state = State(limit, window)
         self.demo = seed(self.state)
-        self.httpd = DevTuneHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.state = self.state
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def origin(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        httpd = DevTuneHTTPServer(("127.0.0.1", 0), handler)
+        httpd.state = self.state
+        self.serve(httpd)
 
     @property
     def base_url(self) -> str:
@@ -378,19 +392,3 @@ class StdlibServer:
         webhooks = (demo.webhook_id, demo.foreign_webhook_id)
         current = [s for s in map(self.state.current_secret, webhooks) if s is not None]
         return [demo.write_key, demo.read_only_key, *self.state.issued, *current]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> StdlibServer:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
