@@ -27,21 +27,24 @@ from bench_common import ServerProcess, hardware_line
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+def timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, int]:
     started = time.perf_counter()
     result = subprocess.run(  # noqa: S603
-        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False
     )
     return time.perf_counter() - started, result.returncode
 
 
-def suite_round(checkout: Path | None = None) -> tuple[float, int, int, int, float]:
+def suite_round(
+    checkout: Path | None = None, probe: str = "auto"
+) -> tuple[float, int, int, int, float]:
     """One default run; ``checkout``: the suite of that source tree instead (a baseline).
 
     The last value is the run's own time as its summary states it (no interpreter start-up).
     """
     with ServerProcess() as server, tempfile.TemporaryDirectory() as reports:
         env = {**os.environ, **server.environment, "DEVTUNE_REPORT_DIR": reports}
+        env["DEVTUNE_PROBE"] = probe
         if checkout is not None:
             env["PYTHONPATH"] = str(checkout / "src")
         seconds, code = timed(
@@ -55,11 +58,21 @@ def suite_round(checkout: Path | None = None) -> tuple[float, int, int, int, flo
     return seconds, code, checks, besides_probe, summary["seconds"]
 
 
-def plain_round() -> tuple[float, int]:
+def plain_round(pinned: bool = False) -> tuple[float, int]:
+    """``st run`` with the key; ``pinned``: from a directory whose ``schemathesis.toml`` pins
+    the path's ids to the demo project and webhook, as a user pointing it at one webhook would."""
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
-    with ServerProcess() as server:
+    with ServerProcess() as server, tempfile.TemporaryDirectory() as where:
         env = {**os.environ, "NO_COLOR": "1"}
         key = server.environment["DEVTUNE_API_KEY"]
+        cwd = ROOT
+        if pinned:
+            cwd = Path(where)
+            ids = server.environment
+            (cwd / "schemathesis.toml").write_text(
+                f'[parameters]\n"path.projectId" = "{ids["DEVTUNE_PROJECT_ID"]}"\n'
+                f'"path.webhookId" = "{ids["DEVTUNE_WEBHOOK_ID"]}"\n'
+            )
         return timed(
             [
                 st,
@@ -71,6 +84,7 @@ def plain_round() -> tuple[float, int]:
                 f"Authorization: Bearer {key}",
             ],
             env,
+            cwd,
         )
 
 
@@ -99,6 +113,10 @@ def main() -> int:
         if args.baseline is not None and not round_number % 2:
             baseline.append(suite_round(args.baseline))
     plain = [plain_round() for _ in range(args.rounds)]
+    probe_off, pinned = [], []
+    for _ in range(args.rounds):  # the issue's pair: the probe off, st run with pinned ids
+        probe_off.append(suite_round(probe="off"))
+        pinned.append(plain_round(pinned=True))
     suite_median = statistics.median(s[0] for s in suite)
     plain_median = statistics.median(p[0] for p in plain)
     print(f"hardware: {hardware_line()}")
@@ -131,6 +149,13 @@ def main() -> int:
             f"baseline {in_run_baseline:.1f}, ratio {in_run / in_run_baseline:.2f}"
         )
     print(f"suite / plain time ratio: {suite_median / plain_median:.2f}")
+    off_median = statistics.median(s[0] for s in probe_off)
+    pinned_median = statistics.median(p[0] for p in pinned)
+    print(
+        f"probe off {off_median:.2f} s (exit codes {sorted({s[1] for s in probe_off})}) / "
+        f"st run with pinned ids {pinned_median:.2f} s "
+        f"(exit codes {sorted({p[1] for p in pinned})}): {off_median / pinned_median:.2f}"
+    )
     return 0
 
 
