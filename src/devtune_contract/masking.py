@@ -54,8 +54,11 @@ MIN_LETTER_DIGIT_CHANGES = 2
 # Shorter runs are never masked (nor the visible part of a mask), so they are not even matched.
 TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_MASKED_LENGTH},}}={{0,2}}")
 # Keys in the published format, even ones the redactor was never told about, and even the
-# truncated ones that reprs show (``'dtk_live_8397f03b...'``).
-KEY_LIKE = re.compile(re.escape(API_KEY_PREFIX) + r"[0-9a-fA-F]{4,}")
+# truncated ones that reprs show (``'dtk_live_8397f03b...'``). The hex digits stop where another
+# key starts: the ``d`` of a glued ``dtk_live_`` is hex, and taking it would leave that key shown.
+KEY_LIKE = re.compile(
+    rf"{re.escape(API_KEY_PREFIX)}(?:(?!{re.escape(API_KEY_PREFIX)})[0-9a-fA-F]){{4,}}"
+)
 UUID = UUID_PATTERN
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
 _ENCODED = re.compile(r"[A-Za-z0-9+/_-]+")

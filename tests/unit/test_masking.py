@@ -21,6 +21,7 @@ from devtune_contract.masking import (
     MIN_SECRET_LENGTH,
     Redactor,
     estimated_bits,
+    letter_digit_changes,
     looks_like_secret,
     mask,
 )
@@ -246,3 +247,85 @@ def test_redaction_is_idempotent_and_hides_every_value(parts: list[str | int]) -
     assert leaked(values, Redactor(values).redact(text)) == 0
     # 256-bit secrets are recognised by value alone, glued to ids, words or each other.
     assert leaked(values[:3], Redactor().redact(text)) == 0
+
+
+# --- boundaries: each threshold of the rule, with the value on either side --------------------
+
+_UPPER = "QWERTYUIOPASDFGHJKLZXCVBNM"
+_LETTERS = "".join(a + b for a, b in zip(_UPPER, _UPPER.lower(), strict=True))
+
+
+def distinct_letters(count: int) -> str:
+    """``count`` different letters, upper and lower case alternating: log2(count) bits a char."""
+    return _LETTERS[:count]
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        pytest.param("a1b2c3" * 4, True, id="6-symbols-2.58-bits"),
+        pytest.param("a1b2c" * 5, False, id="5-symbols-2.32-bits"),
+    ],
+)
+def test_secrets_need_2_5_bits_of_entropy_per_character(token: str, secret: bool) -> None:
+    assert looks_like_secret(token) is secret
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        pytest.param(distinct_letters(23), True, id="letters-only-4.52-bits"),
+        pytest.param(distinct_letters(22), False, id="letters-only-4.46-bits"),
+        pytest.param(distinct_letters(23).lower(), False, id="one-case-4.52-bits"),
+        pytest.param(distinct_letters(23).upper(), False, id="upper-case-4.52-bits"),
+        pytest.param(distinct_letters(15) * 2 + "77", True, id="with-a-digit-4.0-bits"),
+        pytest.param(distinct_letters(14) * 2 + "77", False, id="with-a-digit-3.91-bits"),
+        pytest.param(distinct_letters(15) * 2 + "++", True, id="with-base64-symbols-4.0-bits"),
+        pytest.param(distinct_letters(15) * 2 + "--", False, id="with-base64url-symbols-4.0-bits"),
+    ],
+)
+def test_mixed_case_without_letter_digit_texture_needs_4_or_4_5_bits(
+    token: str, secret: bool
+) -> None:
+    """Letters and digits switching at most once: only mixed case at a high entropy counts."""
+    assert letter_digit_changes(token) < 2
+    assert looks_like_secret(token) is secret
+
+
+def test_values_shorter_than_8_characters_are_never_registered() -> None:
+    assert Redactor(["k3y-1234"]).redact("a k3y-1234 b") == "a k3y-…(8 chars) b"
+    assert Redactor(["k3y-123"]).redact("a k3y-123 b") == "a k3y-123 b"
+    redactor = Redactor()
+    redactor.add("k3y-123", None, "", "k3y-1234")
+    assert "k3y-123" not in redactor
+    assert "k3y-1234" in redactor
+
+
+# --- the KEY_LIKE fallback: keys too short or too plain to look like secrets ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param(
+            "Bearer dtk_live_00000000 rejected",
+            "Bearer dtk_live_0000…(17 chars) rejected",
+            id="truncated-plain-key",
+        ),
+        pytest.param("dtk_live_abcd", "dtk_live_abcd…(13 chars)", id="four-hex-digits"),
+        pytest.param("dtk_live_abc and more", "dtk_live_abc and more", id="three-hex-digits"),
+        pytest.param(
+            "key=abcdefghdtk_live_" + "0" * 64 + "zz;",
+            "key=abcdefghdtk_live_0000…(73 chars)zz;",
+            id="glued-between-words",
+        ),
+        pytest.param(
+            "dtk_live_" + "0" * 16 + "dtk_live_" + "f" * 16,
+            "dtk_live_0000…(25 chars)dtk_live_ffff…(25 chars)",
+            id="two-keys-glued",
+        ),
+    ],
+)
+def test_plain_keys_are_masked_by_their_format(text: str, shown: str) -> None:
+    """Each key here is too short or too repetitive to look like a secret by its value."""
+    assert Redactor().redact(text) == shown
