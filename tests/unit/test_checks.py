@@ -15,6 +15,7 @@ from unit.conftest import rotation_body
 
 from devtune_contract.checks import ALL_CHECKS, ContractViolation, Exchange, RunState
 from devtune_contract.checks.envelope import error_envelope, json_content_type, success_envelope
+from devtune_contract.checks.hygiene import error_hygiene
 from devtune_contract.checks.rate_limit import rate_limit_headers, rate_limited_response
 from devtune_contract.checks.secrets import (
     fresh_secret,
@@ -58,8 +59,18 @@ def limits(limit: int = 100, remaining: int = 5, reset: float | None = None) -> 
     }
 
 
-def error(status: int, code: str) -> Exchange:
-    return exchange(status, {"error": code, "message": "m", "status": status})
+def error(status: int, code: object, message: object = "m") -> Exchange:
+    return exchange(status, {"error": code, "message": message, "status": status})
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def echoing(sent: str) -> Exchange:
+    """A 401 whose message repeats the key the request carried."""
+    body = {"error": "unauthorized", "message": f"bad key {sent}", "status": 401}
+    return build(401, body, authorization=f"Bearer {sent}")
 
 
 def test_conforming_responses_pass_every_check(run: RunState) -> None:
@@ -91,6 +102,16 @@ def broken() -> list[tuple[Any, Exchange, str]]:
         (success_envelope, exchange(200, {"meta": {}}), "no data.secret"),
         (success_envelope, exchange(200, {"data": {"secret": ""}, "meta": {}}), "no data.secret"),
         (success_envelope, exchange(200, {"data": {"secret": SECRET}}), "no meta"),
+        (
+            success_envelope,
+            exchange(200, {"data": {"secret": SECRET}, "meta": {"projectId": PROJECT}}),
+            "meta.timestamp is missing",
+        ),
+        (
+            success_envelope,
+            exchange(200, {**rotation_body(SECRET), "meta": {"timestamp": now()}}),
+            "meta.projectId is missing",
+        ),
         (success_envelope, with_timestamp("yesterday"), "not RFC 3339"),
         (success_envelope, with_timestamp("2026-01-01T00:00:00"), "offset"),
         (
@@ -110,8 +131,20 @@ def broken() -> list[tuple[Any, Exchange, str]]:
             "says status 400",
         ),
         (error_envelope, error(403, "unauthorized"), "documented: 'forbidden'"),
+        (error_envelope, error(400, "not_found"), "documented: 'bad_request'"),
+        (error_envelope, exchange(400, b"bad request"), "400 body is not a JSON object"),
+        # 405 has no documented code: any code will do, but not an empty or absent one.
+        (error_envelope, error(405, ""), "405 error code is empty"),
+        (error_envelope, error(405, 405), "405 error code is empty"),
+        (error_envelope, error(405, "method_not_allowed", ""), "405 error message is empty"),
+        (error_envelope, error(404, "not_found", None), "404 error message is empty"),
+        (error_hygiene, error(400, "bad_request", "SELECT name FROM webhooks"), "400 error body"),
         (error_envelope, exchange(500, b"<html>"), "not a JSON object"),
         (secret_strength, exchange(200, {"data": {"secret": "ab" * 8}}), "64 bits"),
+        # 128 bits: 32 hex or 22 base64 symbols; one symbol fewer fails.
+        (secret_strength, exchange(200, rotation_body("ab" * 15 + "a")), "124 bits"),
+        (secret_strength, exchange(200, rotation_body("Zz" * 10 + "Z")), "126 bits"),
+        (secret_strength, exchange(200, rotation_body("whsec_" + "Zz" * 10 + "Z=")), "126 bits"),
         (
             secret_strength,
             exchange(200, {"data": {"secret": "not a secret!"}}),
@@ -122,6 +155,7 @@ def broken() -> list[tuple[Any, Exchange, str]]:
             exchange(401, {"error": "unauthorized", "message": f"bad key {KEY}", "status": 401}),
             "echoes the API key",
         ),
+        (no_credential_echo, echoing("k" * 16), "echoes the API key"),
         (rate_limit_headers, exchange(headers={"x-ratelimit-limit": "100"}), "without"),
         (
             rate_limit_headers,
@@ -145,6 +179,8 @@ def broken() -> list[tuple[Any, Exchange, str]]:
         ),
         (rate_limit_headers, exchange(headers=limits(limit=0, remaining=0)), "at least 1"),
         (rate_limit_headers, exchange(headers=limits(remaining=101)), "outside"),
+        (rate_limit_headers, exchange(headers=limits(remaining=-1)), "is -1, outside"),
+        (rate_limit_headers, exchange(headers=limits(limit=1, remaining=2)), "outside"),
         (rate_limit_headers, exchange(headers=limits(reset=60)), "in the past"),
         (rate_limit_headers, exchange(headers=limits(reset=time.time() * 1000)), "24 h ahead"),
         (rate_limited_response, error(429, "rate_limit_exceeded"), "429 without"),
@@ -184,6 +220,47 @@ def test_each_break_is_named(index: int, run: RunState) -> None:
     with pytest.raises(ContractViolation, match=title) as raised:
         check(response, run)
     assert KEY not in str(raised.value)
+
+
+def passing() -> list[tuple[Any, Exchange]]:
+    """Each check with a response just inside one of its bounds."""
+    return [
+        (error_envelope, error(400, "bad_request")),
+        (error_envelope, error(405, "method_not_allowed")),
+        (error_hygiene, error(400, "bad_request", "Select a webhook from the list")),
+        (secret_strength, exchange(200, rotation_body("ab" * 16))),
+        (secret_strength, exchange(200, rotation_body("Zz" * 11))),
+        (secret_strength, exchange(200, rotation_body("whsec_" + "Zz" * 11))),
+        (no_credential_echo, echoing("k" * 15)),
+        (rate_limit_headers, exchange(headers=limits(limit=100, remaining=100))),
+        (rate_limit_headers, exchange(headers=limits(limit=1, remaining=1))),
+        (rate_limit_headers, exchange(headers=limits(limit=1, remaining=0))),
+    ]
+
+
+@pytest.mark.parametrize(
+    "index", range(len(passing())), ids=[f"{c.name}-{i}" for i, (c, _) in enumerate(passing())]
+)
+def test_each_bound_is_inclusive(index: int, run: RunState) -> None:
+    check, response = passing()[index]
+    check(response, run)
+
+
+@pytest.mark.parametrize(
+    ("reset", "passes"),
+    [(-300, True), (-301, False), (30, True)],
+    ids=["skew-ago", "beyond-the-skew", "ahead"],
+)
+def test_a_reset_may_lie_in_the_past_by_the_clock_skew(reset: int, passes: bool) -> None:
+    now = 1_900_000_000.0
+    run = RunState(settings=Settings(api_key=KEY), clock=lambda: now)
+    assert run.settings.clock_skew == 300
+    response = exchange(headers=limits(reset=now + reset))
+    if passes:
+        rate_limit_headers(response, run)
+    else:
+        with pytest.raises(ContractViolation, match=r"1899999699, 301 s in the past"):
+            rate_limit_headers(response, run)
 
 
 def test_repeated_secret_fails_but_revalidation_does_not(run: RunState) -> None:

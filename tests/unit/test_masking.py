@@ -329,3 +329,67 @@ def test_values_shorter_than_8_characters_are_never_registered() -> None:
 def test_plain_keys_are_masked_by_their_format(text: str, shown: str) -> None:
     """Each key here is too short or too repetitive to look like a secret by its value."""
     assert Redactor().redact(text) == shown
+
+
+# --- scan and scan_encoded: what a body registers ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "registered"),
+    [
+        ("api_key", True),
+        ("private-key", True),
+        ("X-Signing-Secret", True),
+        ("accessToken", True),
+        ("Passwd", True),
+        ("hmac", True),
+        ("key", False),
+        ("publicKey", False),
+        ("description", False),
+    ],
+)
+def test_a_field_named_like_a_secret_registers_its_value(name: str, registered: bool) -> None:
+    weak = "hunter2hunter2"  # nothing but its field's name makes it a secret
+    redactor = Redactor()
+    redactor.scan({"data": [{name: weak}]})
+    assert (weak in redactor) is registered
+
+
+def test_a_secret_used_as_a_json_key_is_registered() -> None:
+    secret = hex_secret()
+    redactor = Redactor()
+    redactor.scan({"webhooks": {secret: {"rotated": True}}})
+    assert secret in redactor
+    assert leaked([secret], redactor.redact(f"{secret[:40]}...")) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "registered"),
+    [
+        pytest.param("A" * 20, True, id="20-symbols"),
+        pytest.param("A" * 19, False, id="19-symbols"),
+        pytest.param("c" * 20 + "==", True, id="20-symbols-padded"),
+        pytest.param("B" * 19 + "=", False, id="19-symbols-padded"),
+        pytest.param("whsec_" + "D" * 20, True, id="whsec-20"),
+        pytest.param("whsec_" + "D" * 19, False, id="whsec-19"),
+        pytest.param("dtk_live_" + "e" * 19, False, id="key-prefix-19"),
+        pytest.param("a/b+c_d-" * 3, True, id="every-symbol"),
+        pytest.param(UUID, False, id="uuid"),
+        pytest.param("twenty or more characters", False, id="sentence"),
+        pytest.param("2026-11-27T06:18:11.123456+00:00", False, id="timestamp"),
+    ],
+)
+def test_scan_encoded_registers_every_value_that_could_be_an_encoded_secret(
+    value: str, registered: bool
+) -> None:
+    redactor = Redactor()
+    redactor.scan_encoded({"data": {"renamed": [value]}, "meta": (value,)})
+    assert (value in redactor) is registered
+
+
+def test_scan_encoded_reads_nested_values_only() -> None:
+    redactor = Redactor()
+    name, value = "N" * 24, "V" * 24
+    redactor.scan_encoded({name: [{"inner": (value,)}], "count": 123456789012345678901234})
+    assert value in redactor
+    assert name not in redactor
