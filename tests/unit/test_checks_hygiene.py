@@ -125,6 +125,23 @@ def test_documented_codes_pass() -> None:
         error_hygiene(page, RUN)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": "bad_request", "SELECT name FROM webhooks": "m"},
+        {"errors": [{"detail": "ok"}, {"detail": ["KeyError: 'webhook'"]}]},
+    ],
+    ids=["in-a-key", "in-a-nested-list"],
+)
+def test_internals_anywhere_in_the_body_fail(body: object) -> None:
+    with pytest.raises(ContractViolation, match="400 error body exposes"):
+        error_hygiene(build(400, body), RUN)
+
+
+def test_an_error_without_a_body_passes() -> None:
+    error_hygiene(build(500, b"", content_type=None), RUN)
+
+
 def test_successful_responses_are_not_judged() -> None:
     ok = error("SELECT id FROM webhooks", status=200)
     error_hygiene(ok, RUN)

@@ -373,6 +373,7 @@ def test_a_secret_used_as_a_json_key_is_registered() -> None:
         pytest.param("whsec_" + "D" * 20, True, id="whsec-20"),
         pytest.param("whsec_" + "D" * 19, False, id="whsec-19"),
         pytest.param("dtk_live_" + "e" * 19, False, id="key-prefix-19"),
+        pytest.param("F" * 16 + "whsec_", True, id="ends-like-a-prefix"),
         pytest.param("a/b+c_d-" * 3, True, id="every-symbol"),
         pytest.param(UUID, False, id="uuid"),
         pytest.param("twenty or more characters", False, id="sentence"),
@@ -393,3 +394,76 @@ def test_scan_encoded_reads_nested_values_only() -> None:
     redactor.scan_encoded({name: [{"inner": (value,)}], "count": 123456789012345678901234})
     assert value in redactor
     assert name not in redactor
+
+
+# --- more edges of the rule and of the redactor -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        pytest.param("9F8e7d6c5b4a3f2e1d0c", True, id="20-mixed"),
+        pytest.param("9F8e7d6c5b4a3f2e1d0", False, id="19-mixed-of-113-bits"),
+        pytest.param("9F8e7d6c5b4a3f2e1d0X", True, id="ends-in-X"),
+        pytest.param("9F8e7d6c5b4a3f2e1d0c==", True, id="padded"),
+        pytest.param("a1a1b2c3" * 4, True, id="exactly-2.5-bits"),
+        pytest.param("abcdefghij7klmnopqrst", True, id="two-letter-digit-changes"),
+        pytest.param("abcdefghijklmnopqrst7", False, id="one-letter-digit-change"),
+        pytest.param("Xx" + distinct_letters(20), False, id="letters-only-with-X-4.46-bits"),
+    ],
+)
+def test_secret_edges(token: str, secret: bool) -> None:
+    assert looks_like_secret(token) is secret
+
+
+@pytest.mark.parametrize(("token", "bits"), [("+/" * 10, 20.0), ("é" * 30, 0.0), ("", 0.0)])
+def test_estimated_bits_of_small_alphabets(token: str, bits: float) -> None:
+    assert estimated_bits(token) == bits
+
+
+def test_a_20_character_secret_is_masked_in_text() -> None:
+    assert Redactor().redact("is 9F8e7d6c5b4a3f2e1d0c.") == "is 9F8e…(20 chars)."
+
+
+def test_a_secret_glued_before_a_mask_is_masked_alone() -> None:
+    secret = hex_secret()
+    assert Redactor().redact(secret + mask(KEY)) == mask(secret) + mask(KEY)
+
+
+def test_a_secret_and_a_plain_key_in_one_plain_stretch_are_each_masked() -> None:
+    secret = hex_secret()
+    text = Redactor().redact(f"{secret}dtk_live_abcd{'z' * 200}")
+    assert text == f"{mask(secret)}dtk_live_abcd…(13 chars){'z' * 200}"
+
+
+def test_every_one_of_nested_registered_values_is_masked_whole() -> None:
+    values = ["k3y-" + "a" * n for n in range(4, 12)]
+    redactor = Redactor(values)
+    for value in values:
+        assert redactor.redact(f"<{value}>") == f"<{mask(value)}>"
+
+
+def test_values_overlapping_by_one_character_are_masked_as_one() -> None:
+    redactor = Redactor(["k3y-part-one", "3y-part-one-tail"])
+    assert redactor.redact("k3y-part-one-tail") == "k3y-…(17 chars)"
+
+
+def test_scan_registers_plain_keys_and_overpadded_secrets() -> None:
+    secret = hex_secret()
+    redactor = Redactor()
+    redactor.scan({"note": "Bearer dtk_live_00000000", "sig": secret + "==="})
+    assert "dtk_live_00000000" in redactor
+    assert secret + "===" in redactor
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("c6b4e1ff...", "c6b4…(8 chars)...", id="8-characters-cut-short"),
+        pytest.param("ordinary...", "ordinary...", id="a-word-cut-short"),
+        pytest.param("zzzzzzzz...", "zzzzzzzz...", id="after-every-value"),
+    ],
+)
+def test_only_displays_of_a_registered_value_cut_short_are_masked(text: str, shown: str) -> None:
+    redactor = Redactor(["c6b4e1" + "f" * 58])
+    assert redactor.redact(text) == shown
