@@ -152,6 +152,13 @@ def broken() -> list[tuple[Any, Exchange, str]]:
             exchange(404, {"error": "not_found", "status": 404}),
             "404 body lacks message",
         ),
+        (error_envelope, exchange(404, {"status": 404}), "404 body lacks error, message"),
+        (success_envelope, exchange(200, [SECRET]), "200 body is not a JSON object"),
+        (
+            rate_limit_headers,
+            exchange(headers={"x-ratelimit-limit": "100", "x-ratelimit-remaining": "5"}),
+            "x-ratelimit-limit, x-ratelimit-remaining sent without x-ratelimit-reset",
+        ),
         (
             error_envelope,
             exchange(404, {"error": "not_found", "message": "m", "status": 400}),
@@ -349,6 +356,9 @@ def passing() -> list[tuple[Any, Exchange]]:
         (secret_strength, exchange(200, rotation_body("Zz" * 11))),
         (secret_strength, exchange(200, rotation_body("whsec_" + "Zz" * 11))),
         (no_credential_echo, echoing("k" * 15)),
+        # No new secret to judge: success_envelope reports the body.
+        (secret_strength, exchange(200, {"data": {"secret": ""}})),
+        (secret_strength, exchange(200, {"data": {"secret": 5}})),
         (rate_limit_headers, exchange(headers=limits(limit=100, remaining=100))),
         (rate_limit_headers, exchange(headers=limits(limit=1, remaining=1))),
         (rate_limit_headers, exchange(headers=limits(limit=1, remaining=0))),
@@ -429,6 +439,7 @@ def test_different_secrets_are_fresh(run: RunState) -> None:
         (None, "p", False),
         ("p", None, False),
         (None, None, False),
+        ("None", None, False),  # no id, not the word
     ],
 )
 def test_ids_are_the_same_ignoring_case_when_both_are_uuids(

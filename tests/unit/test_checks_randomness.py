@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import secrets
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from devtune_contract.checks.randomness import (
     MAX_JUDGED_SYMBOLS,
     MIN_IDENTIFIER_LENGTH,
     Encoding,
+    Thresholds,
     alphabet_bound,
     block_bound,
     false_failure_bound,
@@ -108,7 +110,7 @@ def test_the_false_failure_bound_sums_every_term(
         (22 / 64) ** (n - 1) if may_look_hex else 0.0,
     ]
     bound = false_failure_bound(encoding, n, may_look_hex=may_look_hex)
-    assert bound == pytest.approx(sum(terms), rel=1e-12)
+    assert bound == pytest.approx(sum(terms), rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +122,8 @@ def test_the_false_failure_bound_sums_every_term(
         (lambda: block_bound(HEX, 4, 5), 0.0),  # a block longer than the secret
         (lambda: block_bound(HEX, 4, 4), 0.0),  # one place: nothing to repeat
         (lambda: block_bound(HEX, 5, 4), 16.0**-4),  # two places, one pair
+        (lambda: padding_bound(HEX, 9), 16.0**-9 + 16.0**-8 / 16),
+        (lambda: alphabet_bound(HEX, 32, 5), math.comb(16, 5) * (5 / 16) ** 31),
     ],
 )
 def test_bounds_count_the_places_a_run_or_block_can_start(
@@ -165,6 +169,19 @@ def test_each_statistic_fails_at_its_threshold_and_passes_below(
 ) -> None:
     assert len(symbols) == 32
     assert not_random(HEX, symbols) == finding
+
+
+def test_a_secret_too_short_for_any_statistic_has_no_thresholds() -> None:
+    assert thresholds.__wrapped__(HEX, 4) == Thresholds(None, None, 0, None)
+
+
+def test_a_128_bit_secret_is_judged(run: RunState) -> None:
+    with pytest.raises(ContractViolation, match="zero padding of 9 symbols"):
+        secret_randomness(rotation("0" * 9 + PLAIN_HEX[9:]), run)
+
+
+def test_a_secret_neither_hex_nor_base64_is_left_to_secret_strength(run: RunState) -> None:
+    secret_randomness(rotation("not a secret!"), run)
 
 
 @pytest.mark.parametrize(("text", "run"), [("", 0), ("a", 1), ("ab", 1), ("abbba", 3)])

@@ -368,6 +368,7 @@ def test_a_secret_used_as_a_json_key_is_registered() -> None:
     [
         pytest.param("A" * 20, True, id="20-symbols"),
         pytest.param("A" * 19, False, id="19-symbols"),
+        pytest.param("AX" * 10, True, id="20-symbols-ending-in-X"),
         pytest.param("c" * 20 + "==", True, id="20-symbols-padded"),
         pytest.param("B" * 19 + "=", False, id="19-symbols-padded"),
         pytest.param("whsec_" + "D" * 20, True, id="whsec-20"),

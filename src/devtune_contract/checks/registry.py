@@ -61,6 +61,8 @@ class ContractCheck:
 
 
 def contract_check(*, applies: Applicability) -> Callable[[CheckFunction], ContractCheck]:
+    # Runs when a check module is imported, before any mutant is active: mutation testing
+    # cannot change it (its mutants survive as equivalent); every check test relies on it.
     def declare(function: CheckFunction) -> ContractCheck:
         return ContractCheck(function, applies)
 
