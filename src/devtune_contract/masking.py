@@ -54,8 +54,11 @@ MIN_LETTER_DIGIT_CHANGES = 2
 # Shorter runs are never masked (nor the visible part of a mask), so they are not even matched.
 TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_MASKED_LENGTH},}}={{0,2}}")
 # Keys in the published format, even ones the redactor was never told about, and even the
-# truncated ones that reprs show (``'dtk_live_8397f03b...'``).
-KEY_LIKE = re.compile(re.escape(API_KEY_PREFIX) + r"[0-9a-fA-F]{4,}")
+# truncated ones that reprs show (``'dtk_live_8397f03b...'``). The hex digits stop where another
+# key starts: the ``d`` of a glued ``dtk_live_`` is hex, and taking it would leave that key shown.
+KEY_LIKE = re.compile(
+    rf"{re.escape(API_KEY_PREFIX)}(?:(?!{re.escape(API_KEY_PREFIX)})[0-9a-fA-F]){{4,}}"
+)
 UUID = UUID_PATTERN
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
 _ENCODED = re.compile(r"[A-Za-z0-9+/_-]+")
@@ -89,6 +92,7 @@ def estimated_bits(token: str) -> float:
     if _HEX.fullmatch(token):
         return 4.0 * len(token)
     alphabet = sum(size for pattern, size in _ALPHABETS if pattern.search(token))
+    # Equivalent mutant: `>= 1`; no class has one symbol, so the alphabet is 0 or at least 2.
     return len(token) * math.log2(alphabet) if alphabet > 1 else 0.0
 
 
@@ -179,7 +183,7 @@ def _trie_pattern(values: Iterable[str]) -> str:
         node = trie
         for char in value:
             node = node.setdefault(char, {})
-        node[""] = {}
+        node[""] = {}  # equivalent mutant: None; only the key's presence is read
     return _trie_node_pattern(trie)
 
 
@@ -189,6 +193,8 @@ def _trie_node_pattern(node: dict[str, Any]) -> str:
         if not char:
             continue
         chain = [char]
+        # Equivalent mutants of the next line and of `alternation`: chaining single children
+        # and leaving out a one-branch group only shorten the pattern, never change its matches.
         while len(child) == 1 and "" not in child:  # a chain of single children: no group
             ((next_char, child),) = child.items()
             chain.append(next_char)
@@ -217,7 +223,7 @@ class Redactor:
         """Mask these values from now on, wherever they appear (short values are ignored)."""
         fresh = {v for v in values if v and len(v) >= MIN_MASKED_LENGTH}
         with self._lock:
-            if not fresh <= self._values:
+            if not fresh <= self._values:  # equivalent mutant: `<` only rebuilds an equal index
                 self._values |= fresh
                 self._index = None
 
@@ -289,7 +295,7 @@ class _Index:
 
     def mask_values(self, text: str) -> str:
         pieces: list[str] = []
-        shown_up_to = 0
+        shown_up_to = 0  # equivalent mutant: None slices the same
         match = self.pattern.search(text)
         while match is not None:
             start, end = match.span()
@@ -306,7 +312,7 @@ class _Index:
 
     def starts_a_value(self, prefix: str) -> bool:
         """Whether ``prefix`` is the beginning of a registered value (a truncated display)."""
-        if len(prefix) < MIN_MASKED_LENGTH:
+        if len(prefix) < MIN_MASKED_LENGTH:  # equivalent mutant of the return: runs are longer
             return False
         position = bisect.bisect_left(self.ordered, prefix)
         return position < len(self.ordered) and self.ordered[position].startswith(prefix)
@@ -318,6 +324,7 @@ def _redact_run(match: re.Match[str], index: _Index | None) -> str:
         # The run ends in the visible part of a mask; only what comes before it is judged.
         visible = min(len(run), _visible_length(run))
         before = run[: len(run) - visible]
+        # Equivalent mutant: redacting "" anyway returns "".
         return (_redact_token(before) if before else "") + run[len(run) - visible :]
     if index is not None and _TRUNCATION.match(text, after) and index.starts_a_value(run):
         return mask(run)

@@ -72,3 +72,27 @@ def test_responses_without_a_secret_are_not_judged() -> None:
 def test_directives_are_parsed_with_quoted_arguments() -> None:
     parsed = cache_directives('Max-Age=5, private="a, b", community="x\\"y", no-store')
     assert parsed == {"max-age": "5", "private": "a, b", "community": 'x"y', "no-store": None}
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("=junk, no-store, public", {"no-store": None, "public": None}),
+        (",public", {"public": None}),
+        ("=a,public", {"public": None}),
+        ("=junk", {}),
+    ],
+)
+def test_text_that_is_no_directive_is_skipped_to_the_next_comma(
+    value: str, parsed: dict[str, str | None]
+) -> None:
+    assert cache_directives(value) == parsed
+
+
+def test_the_failure_names_the_directives_that_allow_storing() -> None:
+    with pytest.raises(ContractViolation) as raised:
+        secret_not_cacheable(rotation("public, s-maxage=60"), RUN)
+    assert str(raised.value) == (
+        "a response carrying a secret says Cache-Control public, s-maxage without "
+        "no-store or private: a shared cache may store the secret (RFC 9111 §3.5)"
+    )

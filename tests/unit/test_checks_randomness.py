@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import secrets
 import uuid
 from collections.abc import Callable
@@ -16,11 +17,16 @@ from devtune_contract.checks.randomness import (
     BASE64,
     BUDGET,
     HEX,
+    MAX_IDENTIFIERS,
     MAX_JUDGED_SYMBOLS,
+    MIN_IDENTIFIER_LENGTH,
     Encoding,
+    Thresholds,
     alphabet_bound,
     block_bound,
     false_failure_bound,
+    longest_run,
+    not_random,
     padding_bound,
     run_bound,
     thresholds,
@@ -69,7 +75,7 @@ def test_false_failure_bound_is_below_one_in_a_billion_for_every_accepted_length
 @pytest.mark.parametrize("encoding", [HEX, BASE64])
 @pytest.mark.parametrize("n", [22, 32, 43, 44, 64, 88, 1000])
 def test_each_threshold_is_the_most_sensitive_within_budget(encoding: Encoding, n: int) -> None:
-    limits = thresholds(encoding, n)
+    limits = thresholds.__wrapped__(encoding, n)  # computed afresh, not from the cache
     assert limits.run is not None
     assert limits.padding is not None
     assert limits.block is not None
@@ -83,6 +89,104 @@ def test_each_threshold_is_the_most_sensitive_within_budget(encoding: Encoding, 
     assert padding_bound(encoding, limits.padding - 1) > BUDGET
     assert alphabet_bound(encoding, n, limits.distinct + 1) > BUDGET
     assert block_bound(encoding, n, limits.block - 1) > BUDGET
+
+
+@pytest.mark.parametrize("encoding", [HEX, BASE64])
+@pytest.mark.parametrize("n", [22, 32, 64])
+@pytest.mark.parametrize("may_look_hex", [True, False])
+def test_the_false_failure_bound_sums_every_term(
+    encoding: Encoding, n: int, may_look_hex: bool
+) -> None:
+    limits = thresholds(encoding, n)
+    assert limits.run is not None
+    assert limits.padding is not None
+    assert limits.block is not None
+    terms = [
+        MAX_IDENTIFIERS * n * encoding.case_folded_match**MIN_IDENTIFIER_LENGTH,
+        run_bound(encoding, n, limits.run),
+        padding_bound(encoding, limits.padding),
+        alphabet_bound(encoding, n, limits.distinct),
+        block_bound(encoding, n, limits.block),
+        (22 / 64) ** (n - 1) if may_look_hex else 0.0,
+    ]
+    bound = false_failure_bound(encoding, n, may_look_hex=may_look_hex)
+    assert bound == pytest.approx(sum(terms), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize(
+    ("bound", "expected"),
+    [
+        (lambda: run_bound(HEX, 32, 33), 0.0),  # a run longer than the secret
+        (lambda: run_bound(HEX, 32, 32), 16.0**-31),  # one place for it
+        (lambda: run_bound(HEX, 32, 31), 2 * 16.0**-30),
+        (lambda: block_bound(HEX, 4, 5), 0.0),  # a block longer than the secret
+        (lambda: block_bound(HEX, 4, 4), 0.0),  # one place: nothing to repeat
+        (lambda: block_bound(HEX, 5, 4), 16.0**-4),  # two places, one pair
+        (lambda: padding_bound(HEX, 9), 16.0**-9 + 16.0**-8 / 16),
+        (lambda: alphabet_bound(HEX, 32, 5), math.comb(16, 5) * (5 / 16) ** 31),
+    ],
+)
+def test_bounds_count_the_places_a_run_or_block_can_start(
+    bound: Callable[[], float], expected: float
+) -> None:
+    assert bound() == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+# 32 hex symbols that pass (thresholds for hex of 32: run 11, padding 9, distinct 5, block 11).
+PLAIN_HEX = "5b8e1f3a9c7d2e6b4f0a8c1d3e5f7a9b"
+SIX_SYMBOLS = "44135443435252321535652316163451"
+
+
+@pytest.mark.parametrize(
+    ("symbols", "finding"),
+    [
+        pytest.param(PLAIN_HEX, None, id="plain"),
+        pytest.param(PLAIN_HEX.upper(), None, id="upper-case"),
+        pytest.param("0" * 9 + PLAIN_HEX[9:], "zero padding of 9 symbols", id="9-zeros-first"),
+        pytest.param("0" * 8 + PLAIN_HEX[8:], None, id="8-zeros-first"),
+        pytest.param(PLAIN_HEX[:23] + "0" * 9, "zero padding of 9 symbols", id="9-zeros-last"),
+        pytest.param(PLAIN_HEX[:24] + "0" * 8, None, id="8-zeros-last"),
+        pytest.param(
+            PLAIN_HEX[:10] + "7" * 11 + PLAIN_HEX[21:],
+            "one character repeated 11 times in a row",
+            id="run-of-11",
+        ),
+        pytest.param(PLAIN_HEX[:10] + "7" * 10 + PLAIN_HEX[20:], None, id="run-of-10"),
+        pytest.param(SIX_SYMBOLS, None, id="6-distinct"),
+        pytest.param(
+            SIX_SYMBOLS.replace("6", "5"), "only 5 distinct characters of 16", id="5-distinct"
+        ),
+        pytest.param(
+            PLAIN_HEX[:21] + PLAIN_HEX[:11],
+            "a block of 11 characters occurs twice",
+            id="block-of-11-at-the-end",
+        ),
+        pytest.param(PLAIN_HEX[:22] + PLAIN_HEX[:10], None, id="block-of-10"),
+    ],
+)
+def test_each_statistic_fails_at_its_threshold_and_passes_below(
+    symbols: str, finding: str | None
+) -> None:
+    assert len(symbols) == 32
+    assert not_random(HEX, symbols) == finding
+
+
+def test_a_secret_too_short_for_any_statistic_has_no_thresholds() -> None:
+    assert thresholds.__wrapped__(HEX, 4) == Thresholds(None, None, 0, None)
+
+
+def test_a_128_bit_secret_is_judged(run: RunState) -> None:
+    with pytest.raises(ContractViolation, match="zero padding of 9 symbols"):
+        secret_randomness(rotation("0" * 9 + PLAIN_HEX[9:]), run)
+
+
+def test_a_secret_neither_hex_nor_base64_is_left_to_secret_strength(run: RunState) -> None:
+    secret_randomness(rotation("not a secret!"), run)
+
+
+@pytest.mark.parametrize(("text", "run"), [("", 0), ("a", 1), ("ab", 1), ("abbba", 3)])
+def test_longest_run(text: str, run: int) -> None:
+    assert longest_run(text) == run
 
 
 def b64(size: int) -> str:

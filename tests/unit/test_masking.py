@@ -21,6 +21,7 @@ from devtune_contract.masking import (
     MIN_SECRET_LENGTH,
     Redactor,
     estimated_bits,
+    letter_digit_changes,
     looks_like_secret,
     mask,
 )
@@ -246,3 +247,224 @@ def test_redaction_is_idempotent_and_hides_every_value(parts: list[str | int]) -
     assert leaked(values, Redactor(values).redact(text)) == 0
     # 256-bit secrets are recognised by value alone, glued to ids, words or each other.
     assert leaked(values[:3], Redactor().redact(text)) == 0
+
+
+# --- boundaries: each threshold of the rule, with the value on either side --------------------
+
+_UPPER = "QWERTYUIOPASDFGHJKLZXCVBNM"
+_LETTERS = "".join(a + b for a, b in zip(_UPPER, _UPPER.lower(), strict=True))
+
+
+def distinct_letters(count: int) -> str:
+    """``count`` different letters, upper and lower case alternating: log2(count) bits a char."""
+    return _LETTERS[:count]
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        pytest.param("a1b2c3" * 4, True, id="6-symbols-2.58-bits"),
+        pytest.param("a1b2c" * 5, False, id="5-symbols-2.32-bits"),
+    ],
+)
+def test_secrets_need_2_5_bits_of_entropy_per_character(token: str, secret: bool) -> None:
+    assert looks_like_secret(token) is secret
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        pytest.param(distinct_letters(23), True, id="letters-only-4.52-bits"),
+        pytest.param(distinct_letters(22), False, id="letters-only-4.46-bits"),
+        pytest.param(distinct_letters(23).lower(), False, id="one-case-4.52-bits"),
+        pytest.param(distinct_letters(23).upper(), False, id="upper-case-4.52-bits"),
+        pytest.param(distinct_letters(15) * 2 + "77", True, id="with-a-digit-4.0-bits"),
+        pytest.param(distinct_letters(14) * 2 + "77", False, id="with-a-digit-3.91-bits"),
+        pytest.param(distinct_letters(15) * 2 + "++", True, id="with-base64-symbols-4.0-bits"),
+        pytest.param(distinct_letters(15) * 2 + "--", False, id="with-base64url-symbols-4.0-bits"),
+    ],
+)
+def test_mixed_case_without_letter_digit_texture_needs_4_or_4_5_bits(
+    token: str, secret: bool
+) -> None:
+    """Letters and digits switching at most once: only mixed case at a high entropy counts."""
+    assert letter_digit_changes(token) < 2
+    assert looks_like_secret(token) is secret
+
+
+def test_values_shorter_than_8_characters_are_never_registered() -> None:
+    assert Redactor(["k3y-1234"]).redact("a k3y-1234 b") == "a k3y-…(8 chars) b"
+    assert Redactor(["k3y-123"]).redact("a k3y-123 b") == "a k3y-123 b"
+    redactor = Redactor()
+    redactor.add("k3y-123", None, "", "k3y-1234")
+    assert "k3y-123" not in redactor
+    assert "k3y-1234" in redactor
+
+
+# --- the KEY_LIKE fallback: keys too short or too plain to look like secrets ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param(
+            "Bearer dtk_live_00000000 rejected",
+            "Bearer dtk_live_0000…(17 chars) rejected",
+            id="truncated-plain-key",
+        ),
+        pytest.param("dtk_live_abcd", "dtk_live_abcd…(13 chars)", id="four-hex-digits"),
+        pytest.param("dtk_live_abc and more", "dtk_live_abc and more", id="three-hex-digits"),
+        pytest.param(
+            "key=abcdefghdtk_live_" + "0" * 64 + "zz;",
+            "key=abcdefghdtk_live_0000…(73 chars)zz;",
+            id="glued-between-words",
+        ),
+        pytest.param(
+            "dtk_live_" + "0" * 16 + "dtk_live_" + "f" * 16,
+            "dtk_live_0000…(25 chars)dtk_live_ffff…(25 chars)",
+            id="two-keys-glued",
+        ),
+    ],
+)
+def test_plain_keys_are_masked_by_their_format(text: str, shown: str) -> None:
+    """Each key here is too short or too repetitive to look like a secret by its value."""
+    assert Redactor().redact(text) == shown
+
+
+# --- scan and scan_encoded: what a body registers ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "registered"),
+    [
+        ("api_key", True),
+        ("private-key", True),
+        ("X-Signing-Secret", True),
+        ("accessToken", True),
+        ("Passwd", True),
+        ("hmac", True),
+        ("key", False),
+        ("publicKey", False),
+        ("description", False),
+    ],
+)
+def test_a_field_named_like_a_secret_registers_its_value(name: str, registered: bool) -> None:
+    weak = "hunter2hunter2"  # nothing but its field's name makes it a secret
+    redactor = Redactor()
+    redactor.scan({"data": [{name: weak}]})
+    assert (weak in redactor) is registered
+
+
+def test_a_secret_used_as_a_json_key_is_registered() -> None:
+    secret = hex_secret()
+    redactor = Redactor()
+    redactor.scan({"webhooks": {secret: {"rotated": True}}})
+    assert secret in redactor
+    assert leaked([secret], redactor.redact(f"{secret[:40]}...")) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "registered"),
+    [
+        pytest.param("A" * 20, True, id="20-symbols"),
+        pytest.param("A" * 19, False, id="19-symbols"),
+        pytest.param("AX" * 10, True, id="20-symbols-ending-in-X"),
+        pytest.param("c" * 20 + "==", True, id="20-symbols-padded"),
+        pytest.param("B" * 19 + "=", False, id="19-symbols-padded"),
+        pytest.param("whsec_" + "D" * 20, True, id="whsec-20"),
+        pytest.param("whsec_" + "D" * 19, False, id="whsec-19"),
+        pytest.param("dtk_live_" + "e" * 19, False, id="key-prefix-19"),
+        pytest.param("F" * 16 + "whsec_", True, id="ends-like-a-prefix"),
+        pytest.param("a/b+c_d-" * 3, True, id="every-symbol"),
+        pytest.param(UUID, False, id="uuid"),
+        pytest.param("twenty or more characters", False, id="sentence"),
+        pytest.param("2026-11-27T06:18:11.123456+00:00", False, id="timestamp"),
+    ],
+)
+def test_scan_encoded_registers_every_value_that_could_be_an_encoded_secret(
+    value: str, registered: bool
+) -> None:
+    redactor = Redactor()
+    redactor.scan_encoded({"data": {"renamed": [value]}, "meta": (value,)})
+    assert (value in redactor) is registered
+
+
+def test_scan_encoded_reads_nested_values_only() -> None:
+    redactor = Redactor()
+    name, value = "N" * 24, "V" * 24
+    redactor.scan_encoded({name: [{"inner": (value,)}], "count": 123456789012345678901234})
+    assert value in redactor
+    assert name not in redactor
+
+
+# --- more edges of the rule and of the redactor -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        pytest.param("9F8e7d6c5b4a3f2e1d0c", True, id="20-mixed"),
+        pytest.param("9F8e7d6c5b4a3f2e1d0", False, id="19-mixed-of-113-bits"),
+        pytest.param("9F8e7d6c5b4a3f2e1d0X", True, id="ends-in-X"),
+        pytest.param("9F8e7d6c5b4a3f2e1d0c==", True, id="padded"),
+        pytest.param("a1a1b2c3" * 4, True, id="exactly-2.5-bits"),
+        pytest.param("abcdefghij7klmnopqrst", True, id="two-letter-digit-changes"),
+        pytest.param("abcdefghijklmnopqrst7", False, id="one-letter-digit-change"),
+        pytest.param("Xx" + distinct_letters(20), False, id="letters-only-with-X-4.46-bits"),
+    ],
+)
+def test_secret_edges(token: str, secret: bool) -> None:
+    assert looks_like_secret(token) is secret
+
+
+@pytest.mark.parametrize(("token", "bits"), [("+/" * 10, 20.0), ("é" * 30, 0.0), ("", 0.0)])
+def test_estimated_bits_of_small_alphabets(token: str, bits: float) -> None:
+    assert estimated_bits(token) == bits
+
+
+def test_a_20_character_secret_is_masked_in_text() -> None:
+    assert Redactor().redact("is 9F8e7d6c5b4a3f2e1d0c.") == "is 9F8e…(20 chars)."
+
+
+def test_a_secret_glued_before_a_mask_is_masked_alone() -> None:
+    secret = hex_secret()
+    assert Redactor().redact(secret + mask(KEY)) == mask(secret) + mask(KEY)
+
+
+def test_a_secret_and_a_plain_key_in_one_plain_stretch_are_each_masked() -> None:
+    secret = hex_secret()
+    text = Redactor().redact(f"{secret}dtk_live_abcd{'z' * 200}")
+    assert text == f"{mask(secret)}dtk_live_abcd…(13 chars){'z' * 200}"
+
+
+def test_every_one_of_nested_registered_values_is_masked_whole() -> None:
+    values = ["k3y-" + "a" * n for n in range(4, 12)]
+    redactor = Redactor(values)
+    for value in values:
+        assert redactor.redact(f"<{value}>") == f"<{mask(value)}>"
+
+
+def test_values_overlapping_by_one_character_are_masked_as_one() -> None:
+    redactor = Redactor(["k3y-part-one", "3y-part-one-tail"])
+    assert redactor.redact("k3y-part-one-tail") == "k3y-…(17 chars)"
+
+
+def test_scan_registers_plain_keys_and_overpadded_secrets() -> None:
+    secret = hex_secret()
+    redactor = Redactor()
+    redactor.scan({"note": "Bearer dtk_live_00000000", "sig": secret + "==="})
+    assert "dtk_live_00000000" in redactor
+    assert secret + "===" in redactor
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("c6b4e1ff...", "c6b4…(8 chars)...", id="8-characters-cut-short"),
+        pytest.param("ordinary...", "ordinary...", id="a-word-cut-short"),
+        pytest.param("zzzzzzzz...", "zzzzzzzz...", id="after-every-value"),
+    ],
+)
+def test_only_displays_of_a_registered_value_cut_short_are_masked(text: str, shown: str) -> None:
+    redactor = Redactor(["c6b4e1" + "f" * 58])
+    assert redactor.redact(text) == shown

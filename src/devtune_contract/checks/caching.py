@@ -50,6 +50,7 @@ def secret_not_cacheable(exchange: Exchange, run: RunState) -> None:
     """A response carrying a secret says nothing that lets a shared cache store it."""
     if returned_secret(exchange) is None:
         return
+    # Equivalent mutant: another default; an unknown directive allows nothing either.
     directives = cache_directives(exchange.headers.get(CACHE_CONTROL, ""))
     if "no-store" in directives or ("private" in directives and not directives["private"]):
         return

@@ -77,6 +77,7 @@ def _texts(value: object) -> Iterator[str]:
 @contract_check(applies=an_error)
 def error_hygiene(exchange: Exchange, run: RunState) -> None:
     """Error bodies carry no stack trace, source path, SQL or exception name."""
+    # Equivalent mutant: `and`; an empty body has nothing to expose either way.
     if exchange.status < 400 or not exchange.body:
         return
     body = exchange.parsed_body

@@ -65,6 +65,7 @@ BASE64 = Encoding("base64", 64, "A", 1 / 4, 2 / 64, 6)
 
 
 def _smallest(start: int, stop: int, fits: Callable[[int], bool]) -> int | None:
+    # Equivalent mutant: starting from 0 changes nothing, as no limit below 2 fits the budget.
     return next((value for value in range(start, stop) if fits(value)), None)
 
 
@@ -83,6 +84,7 @@ def alphabet_bound(encoding: Encoding, n: int, distinct: int) -> float:
 
 
 def block_bound(encoding: Encoding, n: int, block: int) -> float:
+    # Equivalent mutant: max(1, ...) changes nothing, as comb(0, 2) == comb(1, 2) == 0.
     return math.comb(max(0, n - block + 1), 2) * float(encoding.alphabet_size) ** -block
 
 
@@ -129,7 +131,7 @@ def false_failure_bound(encoding: Encoding, n: int, *, may_look_hex: bool) -> fl
 
 def longest_run(text: str) -> int:
     longest = current = 0
-    previous = None
+    previous = None  # equivalent mutant: "" (no symbol equals it either)
     for symbol in text:
         current = current + 1 if symbol == previous else 1
         previous = symbol
@@ -143,6 +145,7 @@ def zero_padding(text: str, zero: str) -> int:
 
 def has_repeated_block(text: str, block: int) -> bool:
     seen: set[str] = set()
+    # Equivalent mutant: one more start only adds a shorter piece, never equal to a full one.
     for start in range(len(text) - block + 1):
         piece = text[start : start + block]
         if piece in seen:
@@ -155,7 +158,7 @@ def not_random(encoding: Encoding, symbols: str) -> str | None:
     """Why ``symbols`` (the encoded part, without padding) do not look random, or ``None``."""
     symbols = symbols[:MAX_JUDGED_SYMBOLS]
     if encoding is HEX:
-        symbols = symbols.lower()
+        symbols = symbols.lower()  # equivalent mutant: upper(); any one case will do
     limits = thresholds(encoding, len(symbols))
     if limits.padding is not None and zero_padding(symbols, encoding.zero_symbol) >= (
         limits.padding

@@ -91,6 +91,7 @@ def rate_limited_response(exchange: Exchange, run: RunState) -> None:
 
 def _counted_quota(exchange: Exchange) -> Quota | None:
     """The response's quota when all three headers are well-formed integers, else ``None``."""
+    # Equivalent mutant: another non-integer default reads as None too.
     limit, remaining, reset = (header_integer(exchange.headers.get(name, "")) for name in NAMES)
     if limit is None or remaining is None or reset is None:
         return None

@@ -65,8 +65,11 @@ REGISTERED: list[ContractCheck] = []
 
 def contract_check(*, applies: Applicability) -> Callable[[CheckFunction], ContractCheck]:
     """Declare ``function`` a check and register it: the suite runs checks in the order their
-    modules are imported (``checks/__init__.py``) and, within a module, defined."""
+    concerns are listed (``CONCERNS`` in ``checks/__init__.py``) and, within a module,
+    defined."""
 
+    # Runs when a check module is imported, before any mutant is active: mutation testing
+    # cannot change it (its mutants survive as equivalent); every check test relies on it.
     def declare(function: CheckFunction) -> ContractCheck:
         check = ContractCheck(function, applies)
         if any(known.name == check.name for known in REGISTERED):

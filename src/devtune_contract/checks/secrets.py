@@ -42,6 +42,7 @@ def returned_secret(exchange: Exchange) -> str | None:
 
 def encoded_part(secret: str) -> tuple[Encoding, str] | None:
     """The encoding and symbols of ``secret`` after any prefix and without ``=`` padding."""
+    # Equivalent mutants: any count, as SECRET_PREFIX is anchored and can match only once.
     encoded = SECRET_PREFIX.sub("", secret, count=1)
     # Standard Webhooks' whsec_ secrets are base64 even when every character happens to be hex.
     if HEX_SYMBOLS.fullmatch(encoded) and not secret.startswith(WEBHOOK_SECRET_PREFIX):

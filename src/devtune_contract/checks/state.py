@@ -82,6 +82,7 @@ class RunState:
                 return known
             history = self._quotas.setdefault(key, _KeyHistory(first_limit=quota.limit))
             window = (quota.limit, quota.reset)
+            # Equivalent mutant: another default streak; a window's first response starts at 1.
             previous, streak = history.streaks.get(window, (None, 0))
             streak = streak + 1 if previous is not None and quota.remaining >= previous else 1
             history.streaks[window] = (quota.remaining, streak)
