@@ -275,9 +275,9 @@ def broken() -> list[tuple[Any, Exchange, str]]:
         (
             rate_limit_headers,
             exchange(headers=limits(reset=time.time() * 1000)),
-            r"x-ratelimit-reset is \d+, \d+ s ahead: beyond one 60 s window \(DEVTUNE_RATE_WINDOW\) "
-            r"plus DEVTUNE_CLOCK_SKEW \(300 s\); a local time sent as UTC, or not a Unix time in "
-            r"seconds",
+            r"x-ratelimit-reset is \d+, \d+ s ahead: beyond one 60 s window "
+            r"\(DEVTUNE_RATE_WINDOW\) plus DEVTUNE_CLOCK_SKEW \(300 s\); a local time sent as UTC, "
+            r"or not a Unix time in seconds",
         ),
         (
             rate_limited_response,
