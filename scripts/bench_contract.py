@@ -113,10 +113,12 @@ def main() -> int:
         if args.baseline is not None and not round_number % 2:
             baseline.append(suite_round(args.baseline))
     plain = [plain_round() for _ in range(args.rounds)]
-    probe_off, pinned = [], []
+    probe_off, pinned, baseline_off = [], [], []
     for _ in range(args.rounds):  # the pair: the probe off, st run with pinned ids
         probe_off.append(suite_round(probe="off"))
         pinned.append(plain_round(pinned=True))
+        if args.baseline is not None:
+            baseline_off.append(suite_round(args.baseline, probe="off"))
     suite_median = statistics.median(s[0] for s in suite)
     plain_median = statistics.median(p[0] for p in plain)
     print(f"hardware: {hardware_line()}")
@@ -156,6 +158,12 @@ def main() -> int:
         f"st run with pinned ids {pinned_median:.2f} s "
         f"(exit codes {sorted({p[1] for p in pinned})}): {off_median / pinned_median:.2f}"
     )
+    if baseline_off:
+        baseline_off_median = statistics.median(b[0] for b in baseline_off)
+        print(
+            f"baseline probe off {baseline_off_median:.2f} s / st run with pinned ids: "
+            f"{baseline_off_median / pinned_median:.2f}"
+        )
     return 0
 
 

@@ -116,11 +116,15 @@ def expected(answer: Answer, allowed: Iterable[int], situation: str) -> Failure 
 
 def expect(answer: Answer, allowed: Iterable[int], situation: str) -> None:
     """The scenario's expectation first, then every check's failure on the same response."""
-    failure = expected(answer, allowed, situation)
-    answer.verify(*(() if failure is None else (failure,)))
+    answer.expecting(expected(answer, allowed, situation)).verify()
 
 
 def refused(answer: Answer, situation: str) -> Failure | None:
     """The expectation "an undocumented ``situation`` is refused" (:func:`scopes.refusal`)."""
     reason = refusal(answer.status, answer.exchange.method)
     return None if reason is None else Failure.expectation(f"{situation}{reason}")
+
+
+def expect_refusal(answer: Answer, situation: str) -> None:
+    """An undocumented request's expectation first (any refusal), then the checks' failures."""
+    answer.expecting(refused(answer, situation)).verify()

@@ -36,9 +36,9 @@ class Schemathesis(enum.Enum):
 class Scope:
     """One kind of request: which of the suite's checks and schemathesis' judge its answer.
 
-    ``schemathesis``: which of the schemathesis checks the run selected also judge it.
-    ``refusal``: the answer must be a refusal in HTTP's terms (:func:`refusal`), since the
-    contract documents no success for it.
+    ``schemathesis``: which of the schemathesis checks the run selected also judge it. An
+    undocumented request must also be refused in HTTP's terms (:func:`refusal`): the callers
+    that send one say so (``answers.refused``), each in its own words.
     """
 
     name: str

@@ -277,7 +277,9 @@ class ContractSession:
     def send_form(self, case: Any, form: transformations.Transformation, number: int) -> Answer:
         """``case`` (a refused request) in the form ``form`` gives it: an undocumented request.
 
-        ``number`` makes a client-naming header name a client never seen before.
+        An id form is already in ``case`` (built with the id in that form); a path or routing
+        form changes the URL, a client-naming form adds its header. ``number`` makes that header
+        name a client never seen before.
         """
         canonical = case.formatted_path
         base = self.settings.base_url or ""
@@ -293,8 +295,9 @@ class ContractSession:
         return self.send(case, scope=scopes.UNDOCUMENTED, wait_on_429=False, **call)
 
     def send_generated(self, case: Any) -> Answer:
-        """A request schemathesis generated: documented, or (another method of the coverage
-        phase) undocumented, which must then be refused in HTTP's terms."""
+        """A request schemathesis generated: documented, or undocumented (another method of the
+        coverage phase, an id that makes another form of the path), which must then be refused
+        in HTTP's terms."""
         profile = self.profiles.at(case.path, case.method, any_method=True)
         documented = profile.operation.method if profile is not None else case.method
         scope = scopes.of_generated(case.method, documented, case.path_parameters or {})

@@ -98,4 +98,4 @@ def test_no_client_name_renews_a_spent_quota(
             f"{form.header}: {answer.exchange.status} where the same request without it got "
             f"429: a spent quota renewed by naming another client; {form.differs}"
         )
-    answer.verify(*(() if renewed is None else (renewed,)))
+    answer.expecting(renewed).verify()

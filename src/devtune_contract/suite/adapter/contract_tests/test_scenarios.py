@@ -19,7 +19,7 @@ import pytest
 from devtune_contract.checks.secrets import returned_secret
 from devtune_contract.credentials import API_KEY_PREFIX
 from devtune_contract.masking import mask
-from devtune_contract.suite.engine.answers import Answer, Failure, expect, refused
+from devtune_contract.suite.engine.answers import Answer, Failure, expect, expect_refusal
 from devtune_contract.suite.engine.preflight import Stop, unusable_webhook
 from devtune_contract.suite.engine.rotation_cap import CapReached
 from devtune_contract.suite.engine.scopes import UNDOCUMENTED, another_path_form
@@ -253,7 +253,7 @@ def test_malformed_ids_get_a_documented_4xx(
     form = another_path_form(malformed)
     if form is not None:  # what a stack makes of such a URI is HTTP's to judge, not DevTune's
         answer = contract.send(case, scope=UNDOCUMENTED)
-        answer.verify(*filter(None, (refused(answer, f"{position} {form}"),)))
+        expect_refusal(answer, f"{position} {form}")
         return
     expect(contract.send(case), DOCUMENTED_4XX, f"malformed {position}")
 
@@ -277,7 +277,7 @@ def test_undocumented_method_never_rotates(contract: ContractSession, method: st
         answer.verify(
             Failure.expectation(f"rotated by {method}: {answer.status} with a new secret")
         )
-    answer.verify(*filter(None, (refused(answer, f"{method} with the write key"),)))
+    expect_refusal(answer, f"{method} with the write key")
 
 
 def _basic(user: str, password: str) -> str:
