@@ -419,13 +419,9 @@ class Settings:
                 "webhook deliveries; set DEVTUNE_ALLOW_PRODUCTION=1 if you really mean it"
             )
         missing = [
-            name
-            for name, value in (
-                ("DEVTUNE_API_KEY", self.api_key),
-                ("DEVTUNE_PROJECT_ID", self.project_id),
-                ("DEVTUNE_WEBHOOK_ID", self.webhook_id),
-            )
-            if not value
+            variable_of(field)
+            for field in ("api_key", "project_id", "webhook_id")
+            if not getattr(self, field)
         ]
         if missing:
             raise SettingsError(f"DEVTUNE_BASE_URL is set, so {', '.join(missing)} must be too")
