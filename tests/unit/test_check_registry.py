@@ -13,10 +13,10 @@ import devtune_contract.checks
 from devtune_contract import scenarios
 from devtune_contract.checks import ALL_CHECKS, ContractCheck, RunState
 from devtune_contract.settings import Settings, SettingsError
-from devtune_contract.suite.adapter.runner import tests_directory
+from devtune_contract.suite.adapter.runner import tests_directory as contract_tests_directory
 from devtune_contract.suite.engine.schemas import CheckSelection, builtin_checks
 
-CONTRACT_TESTS = tests_directory()
+CONTRACT_TESTS = contract_tests_directory()
 
 
 def declared_checks() -> set[ContractCheck]:

@@ -296,3 +296,187 @@ def test_an_id_that_makes_another_form_of_the_path_is_undocumented(value: str) -
 def test_an_invalid_id_is_still_documented(value: str) -> None:
     assert scopes.another_path_form(value) is None
     assert scopes.of_generated("POST", "POST", {"webhookId": value}) is scopes.GENERATED
+
+
+# --- each rule at its edge, with its whole message (what the mutation run showed unpinned) ---
+
+
+@pytest.mark.parametrize("status", [300, 399, 400, 499, 501])
+def test_the_edges_of_a_refusal(status: int) -> None:
+    assert scopes.refusal(status, "GET") is None
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "reason"),
+    [
+        (200, "GET", " accepted: got 200, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"),
+        (299, "GET", " accepted: got 299, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"),
+        (199, "GET", ": got 199, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"),
+        (500, "GET", ": got 500, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"),
+        (502, "OPTIONS", ": got 502, expected a refusal (a 4xx, 501 or an unfollowed 3xx)"),
+    ],
+)
+def test_what_is_no_refusal_says_what_came(status: int, method: str, reason: str) -> None:
+    assert scopes.refusal(status, method) == reason
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "options"])
+@pytest.mark.parametrize("status", [200, 299])
+def test_options_may_answer_any_2xx(method: str, status: int) -> None:
+    assert scopes.refusal(status, method) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("%ff", "not UTF-8 once percent-decoded"),
+        ("", "an empty or dot segment"),
+        ("..", "an empty or dot segment"),
+        ("a%2fb", "a separator or percent sign"),
+        ("a%25b", "a separator or percent sign"),
+        ("%7F", "a control character"),
+        ("\x1f", "a control character"),
+        ("0" * 256, "longer than 255 characters"),
+    ],
+)
+def test_each_path_form_of_an_id_says_why(value: str, reason: str) -> None:
+    assert scopes.another_path_form(value) == reason
+
+
+def test_a_space_and_printable_unicode_are_no_control_characters() -> None:
+    assert scopes.another_path_form(" a~é") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'\xef\xbb\xbf{"a": 1}',
+            "404 body starts with a byte order mark (RFC 8259 §8.1: MUST NOT)",
+        ),
+        (b'{"a": "\xff"}', "404 body is not UTF-8 (RFC 8259 §8.1: MUST be UTF-8)"),
+        (
+            b'{"a": NaN}',
+            "404 body is not JSON by RFC 8259's grammar: NaN is not JSON (RFC 8259 §6 has no "
+            "NaN or Infinity)",
+        ),
+        (b'{"a": 1} x', "404 body is not JSON by RFC 8259's grammar: Extra data"),
+    ],
+)
+def test_each_must_of_rfc_8259_names_itself(body: bytes, message: str) -> None:
+    with pytest.raises(ContractViolation) as failure:
+        strict_json(exchange(404, body), run_state()[0])
+    assert str(failure.value) == message
+
+
+def test_an_empty_json_body_is_not_read() -> None:
+    strict_json(exchange(204, b""), run_state()[0])
+
+
+def test_a_repeated_name_warns_once_naming_at_most_three_names_cut_at_forty() -> None:
+    state, warned = run_state()
+    names = ["n" * 50, "x", "y", "z"]
+    body = "{" + ", ".join(f'"{n}": 1, "{n}": 2' for n in names) + "}"
+    strict_json(exchange(404, body.encode()), state)
+    assert warned == [
+        f"404 body repeats the member name {'n' * 40!r}, 'x', 'y' (RFC 8259 §4: names SHOULD "
+        "be unique; readers disagree on which value counts)"
+    ]
+
+
+def test_a_repeated_name_in_a_nested_object_warns_too() -> None:
+    state, warned = run_state()
+    strict_json(exchange(404, b'{"e": {"x": 1, "x": 2}}'), state)
+    assert len(warned) == 1
+
+
+@pytest.mark.parametrize(
+    ("allow", "methods"),
+    [("POST", ["POST"]), (" get ,post,, ", ["GET", "POST"]), ("", [])],
+)
+def test_allow_is_read_as_a_list_of_methods(allow: str, methods: list[str]) -> None:
+    from devtune_contract.checks.http import allowed_methods
+
+    assert allowed_methods(exchange(405, b"", headers={"allow": allow})) == methods
+
+
+def test_no_allow_header_reads_as_no_methods() -> None:
+    from devtune_contract.checks.http import allowed_methods
+
+    assert allowed_methods(exchange(405, b"")) == []
+
+
+def test_allow_failures_say_what_was_missing() -> None:
+    with pytest.raises(ContractViolation) as missing:
+        allow_on_405(exchange(405, b""), run_state()[0])
+    assert str(missing.value) == "405 without Allow (RFC 9110 §15.5.6: MUST)"
+    with pytest.raises(ContractViolation) as omits:
+        allow_on_405(exchange(405, b"", headers={"allow": "GET, HEAD"}), run_state()[0])
+    assert str(omits.value) == "405 with Allow: GET, HEAD, which omits the documented POST"
+
+
+def test_another_status_is_not_judged_by_allow() -> None:
+    allow_on_405(exchange(404, error_body(404)), run_state()[0])
+
+
+def exposure(response: Exchange, state: RunState | None = None) -> str:
+    with pytest.raises(ContractViolation) as failure:
+        secret_only_where_documented(response, state or run_state()[0])
+    return str(failure.value)
+
+
+def test_an_exposure_names_where_and_masks_what() -> None:
+    leaked = secrets.token_hex(32)
+    message = exposure(exchange(403, {"webhook": {"secret": leaked}}))
+    assert message == (
+        f"403 response shows a secret {leaked[:4]}…(64 chars) in member webhook.secret: only "
+        "data.secret of the rotation's 200 may carry one"
+    )
+
+
+def test_the_rotations_own_secret_anywhere_but_data_secret_is_exposure() -> None:
+    secret = secrets.token_hex(32)
+    body = {**rotation_body(secret), "echo": {"again": secret}}
+    assert "member echo.again" in exposure(exchange(200, body))
+
+
+def test_a_secret_in_a_list_or_as_a_member_name_is_exposure() -> None:
+    state, _ = run_state()
+    seen = secrets.token_hex(32)
+    state.remember_secret(seen, 1)
+    assert "in member items:" in exposure(exchange(404, {"items": ["x", seen]}, id=2), state)
+    named = exposure(exchange(404, {"by": {seen: {"deeper": seen}}}, id=3), state)
+    assert "in a member name in member by:" in named
+    assert seen not in named
+    deeper = exposure(exchange(404, {"by": {seen: {"deeper": "x" + seen}}, "a": 1}, id=4), state)
+    assert seen not in deeper
+
+
+def test_a_known_secret_in_a_body_that_is_not_json_is_exposure() -> None:
+    state, _ = run_state()
+    seen = secrets.token_hex(32)
+    state.remember_secret(seen, 1)
+    body = f"<p>secret was {seen}</p>".encode()
+    assert "in the body" in exposure(exchange(500, body, content_type="text/html", id=2), state)
+    secret_only_where_documented(
+        exchange(500, b"<p>nothing</p>", content_type="text/html", id=3), state
+    )
+
+
+@pytest.mark.parametrize(("length", "exposed"), [(15, False), (16, True)])
+def test_a_known_value_counts_from_sixteen_characters(length: int, exposed: bool) -> None:
+    state, _ = run_state()
+    seen = "Zq" * (length // 2) + "Z" * (length % 2)
+    state.remember_secret(seen, 1)
+    response = exchange(404, error_body(404, message=f"x {seen} y"), id=2)
+    if exposed:
+        assert "member message" in exposure(response, state)
+    else:
+        secret_only_where_documented(response, state)
+
+
+def test_a_secret_shaped_member_name_on_the_way_is_masked_in_the_title() -> None:
+    holder, leaked = secrets.token_hex(32), secrets.token_hex(32)
+    message = exposure(exchange(404, {"by": {holder: {"secret": leaked}}}))
+    assert f"in member by.{holder[:4]}…(64 chars).secret:" in message
+    assert holder not in message

@@ -149,18 +149,29 @@ def _spoken(parameter: str) -> str:
 SECRET_AT = ("data", "secret")
 
 
-def _members(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
-    """Every string in a JSON value with the path of names that leads to it (and every name,
-    as a value too: a secret used as a member name is shown all the same)."""
+Member = tuple[tuple[str, ...], str, bool]
+
+
+def _members(value: Any, path: tuple[str, ...] = ()) -> Iterator[Member]:
+    """Every string of a JSON value, with the names that lead to it, and every member name
+    (``True``): a secret used as a member name is shown all the same."""
     if isinstance(value, dict):
         for name, inner in value.items():
-            yield (*path, str(name)), str(name)
+            yield path, str(name), True
             yield from _members(inner, (*path, str(name)))
     elif isinstance(value, list):
         for inner in value:
             yield from _members(inner, path)
     elif isinstance(value, str):
-        yield path, value
+        yield path, value, False
+
+
+def _shown(path: tuple[str, ...], known: tuple[str, ...]) -> str:
+    """Where a member is, for a failure's title: a name that is (or holds) a secret masked."""
+    return ".".join(
+        mask(name) if looks_like_secret(name) or any(s in name for s in known) else name
+        for name in path
+    )
 
 
 def _exposures(exchange: Exchange, known: tuple[str, ...]) -> Iterator[tuple[str, str]]:
@@ -178,13 +189,16 @@ def _exposures(exchange: Exchange, known: tuple[str, ...]) -> Iterator[tuple[str
         text = exchange.body.decode(errors="replace")
         yield from (("the body", secret) for secret in known if secret in text)
         return
-    for path, value in _members(body):
-        if allowed is not None and path == SECRET_AT and value == allowed:
+    for path, value, is_name in _members(body):
+        if allowed is not None and path == SECRET_AT and value == allowed and not is_name:
             continue
-        where = "member " + ".".join(path) if path else "the body"
-        if any(secret in value for secret in known):
-            yield where, next(secret for secret in known if secret in value)
-        elif path and names_a_secret(path[-1]) and looks_like_secret(value):
+        where = f"member {_shown(path, known)}" if path else "the body"
+        if is_name:
+            where = f"a member name in {where}"
+        found = next((secret for secret in known if secret in value), None)
+        if found is not None:
+            yield where, found
+        elif path and not is_name and names_a_secret(path[-1]) and looks_like_secret(value):
             yield where, value
 
 
