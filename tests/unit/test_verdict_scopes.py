@@ -480,3 +480,38 @@ def test_a_secret_shaped_member_name_on_the_way_is_masked_in_the_title() -> None
     message = exposure(exchange(404, {"by": {holder: {"secret": leaked}}}))
     assert f"in member by.{holder[:4]}…(64 chars).secret:" in message
     assert holder not in message
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("trailing-slash", "/projects/p/webhooks/w/rotate-secret/"),
+        ("double-slash-inside", "/projects/p/webhooks/w//rotate-secret"),
+        ("double-slash-leading", "//projects/p/webhooks/w/rotate-secret"),
+        ("encoded-dot-segment", "/projects/p/webhooks/w/%2e/rotate-secret"),
+        ("encoded-dot-dot-segment", "/projects/p/webhooks/w/x/%2e%2e/rotate-secret"),
+        ("matrix-parameter", "/projects/p/webhooks/w/rotate-secret;x=1"),
+        ("encoded-slash", "/projects/p/webhooks/w%2Frotate-secret"),
+        ("upper-case-action", "/projects/p/webhooks/w/ROTATE-SECRET"),
+        ("upper-case-collection", "/PROJECTS/p/webhooks/w/rotate-secret"),
+        ("encoded-unreserved", "/projects/p/webhooks/w/rotate%2Dsecret"),
+        ("trailing-dot", "/projects/p/webhooks/w/rotate-secret."),
+    ],
+)
+def test_each_path_form_is_the_one_its_source_describes(form: str, expected: str) -> None:
+    (transformation,) = (t for t in transformations.CATALOGUE if t.id == form)
+    assert transformation.change(CANONICAL) == expected
+
+
+@pytest.mark.parametrize(
+    ("form", "value"),
+    [
+        ("x-forwarded-for", "203.0.113.7"),
+        ("x-real-ip", "198.51.100.7"),
+        ("forwarded", "for=192.0.2.7"),
+        ("true-client-ip", "198.51.100.7"),
+    ],
+)
+def test_a_client_naming_form_names_the_client_it_is_given(form: str, value: str) -> None:
+    (transformation,) = (t for t in transformations.CATALOGUE if t.id == form)
+    assert transformation.change("7") == value

@@ -304,6 +304,6 @@ def markdown_table() -> str:
     """The catalogue as docs/qa.md shows it (a test holds them equal)."""
     lines = ["| form | changes | source | treated differently by |", "| --- | --- | --- | --- |"]
     for form in CATALOGUE:
-        what = form.header or form.part.name.lower().replace("_", " ")
+        what = form.header or form.part.name.lower()  # the parts without a header: path, id
         lines.append(f"| `{form.id}` | {what} | {form.source} | {form.differs} |")
     return "\n".join(lines) + "\n"
