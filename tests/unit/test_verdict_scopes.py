@@ -3,6 +3,7 @@ appear, the Reset bound and the request-form catalogue, each at its edge."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 
@@ -515,3 +516,20 @@ def test_each_path_form_is_the_one_its_source_describes(form: str, expected: str
 def test_a_client_naming_form_names_the_client_it_is_given(form: str, value: str) -> None:
     (transformation,) = (t for t in transformations.CATALOGUE if t.id == form)
     assert transformation.change("7") == value
+
+
+def test_a_known_secret_as_the_whole_json_body_is_in_the_body() -> None:
+    state, _ = run_state()
+    seen = secrets.token_hex(32)
+    state.remember_secret(seen, 1)
+    message = exposure(exchange(404, json.dumps(seen).encode(), id=2), state)
+    assert message.endswith("in the body: only data.secret of the rotation's 200 may carry one")
+
+
+def test_a_long_allow_is_cut_in_the_title() -> None:
+    methods = [f"M{n:02d}" for n in range(30)]
+    with pytest.raises(ContractViolation) as failure:
+        allow_on_405(exchange(405, b"", headers={"allow": ", ".join(methods)}), run_state()[0])
+    assert str(failure.value) == (
+        f"405 with Allow: {', '.join(methods)[:80]}, which omits the documented POST"
+    )
