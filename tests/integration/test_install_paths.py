@@ -53,6 +53,11 @@ def checkout_lines() -> list[str]:
     return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
 
 
+def user_environment() -> dict[str, str]:
+    """This process's environment as a user's shell has it: no DEVTUNE_ setting, no venv."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DEVTUNE_", "VIRTUAL_ENV"))}
+
+
 def outside_path() -> str:
     """``PATH`` as the shell sees it outside this virtual environment."""
     inside = os.environ.get("VIRTUAL_ENV")
@@ -125,7 +130,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_block(block: str, home: Path, wheels: Path) -> subprocess.CompletedProcess[str]:
     """``block`` in bash, as a user whose home is ``home`` and whose index is ``wheels``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVTUNE_", "VIRTUAL_ENV"))}
+    env = user_environment()
     env.update(
         HOME=str(home),
         PATH=os.pathsep.join((str(home / ".local" / "bin"), outside_path())),
@@ -194,7 +199,7 @@ def test_each_checkout_line_of_the_guide_runs(tmp_path: Path, staging: tuple[Pat
     python = outside_python()
     if python is None:
         pytest.skip("no python3 with tox outside this environment (.ci/run installs one)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVTUNE_", "VIRTUAL_ENV"))}
+    env = user_environment()
     env.update(UV_OFFLINE="1", DEVTUNE_REPORT_DIR=str(tmp_path / "reports"))
     workdir = tmp_path / "tox"
     for line in checkout_lines():
